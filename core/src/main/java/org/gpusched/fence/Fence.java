@@ -1,0 +1,476 @@
+package org.gpusched.fence;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+import org.gpusched.exec.Clock;
+import org.gpusched.exec.NonBlocking;
+
+/**
+ * A read-only view of a one-shot completion signal (the {@code dma_fence} model).
+ *
+ * <p>Guarantees:
+ * <ul>
+ *   <li><b>Identity never dangles.</b> {@link #timelineName()}, {@link #context()},
+ *       {@link #seqno()}, the error and the timestamp stay readable for as long as anyone holds
+ *       the fence; the fence references nothing of its emitter but an immutable
+ *       {@link Timeline}.</li>
+ *   <li><b>Signals once.</b> Only the holder of the {@link FenceSource} can signal; the error
+ *       and timestamp are set before the fence is observably signalled, and never change.</li>
+ *   <li><b>Happens-before.</b> Everything the signaller did before signalling is visible to
+ *       every callback and to every thread that observes the fence as signalled.</li>
+ *   <li><b>Callbacks</b> run once, in registration order, on the signalling thread, with no
+ *       lock held. Registering on a signalled fence reports "already signalled" instead of
+ *       running the callback ({@link #addCallback} returns false), so a callback never runs on
+ *       the registering thread by surprise.</li>
+ * </ul>
+ * Thread-safe. Blocking waits throw {@link IllegalStateException} inside a
+ * {@link NonBlocking} section (a callback), where they would deadlock.
+ */
+public final class Fence {
+
+    /** Deadline value meaning "no deadline requested". */
+    public static final long NO_DEADLINE = Long.MAX_VALUE;
+
+    private static final Fence SIGNALED;
+
+    static {
+        FenceSource s = Timeline.create("signaled", () -> 0L).newFence();
+        s.signal();
+        SIGNALED = s.fence();
+    }
+
+    private final Timeline timeline;
+    private final long seqno;
+    private final FenceOrigin origin;
+
+    /** Written once, before the volatile write of {@link #signaled} publishes it. */
+    private FenceError error = FenceError.NONE;
+    private long timestamp;
+    private volatile boolean signaled;
+
+    // Guarded by this.
+    private FenceCallback head;
+    private FenceCallback tail;
+    private long deadline = NO_DEADLINE;
+    private LongConsumer deadlineHook;
+
+    Fence(Timeline timeline, long seqno, FenceOrigin origin) {
+        this.timeline = timeline;
+        this.seqno = seqno;
+        this.origin = origin;
+    }
+
+    /** A fence that is already signalled without error (timestamp 0), for "completed at once". */
+    public static Fence signaled() {
+        return SIGNALED;
+    }
+
+    /** The timeline (fence context) this fence belongs to. */
+    public Timeline timeline() {
+        return timeline;
+    }
+
+    /** The timeline's name. Never dangles: it is the name given when the timeline was created. */
+    public String timelineName() {
+        return timeline.name();
+    }
+
+    /** The fence context id (at least 1). */
+    public long context() {
+        return timeline.context();
+    }
+
+    /** The sequence number within the context (at least 1). */
+    public long seqno() {
+        return seqno;
+    }
+
+    /** What the scheduler recorded about the job behind this fence, or null for other fences. */
+    public FenceOrigin origin() {
+        return origin;
+    }
+
+    /** True once the fence has signalled. */
+    public boolean isSignaled() {
+        return signaled;
+    }
+
+    /** The error it signalled with; {@link FenceError#NONE} while unsignalled or on success. */
+    public FenceError error() {
+        return signaled ? error : FenceError.NONE;
+    }
+
+    /**
+     * The clock time at which the fence signalled (its timeline's clock).
+     *
+     * @throws IllegalStateException if it has not signalled yet
+     */
+    public long timestampNanos() {
+        if (!signaled) {
+            throw new IllegalStateException(this + " has not signalled yet");
+        }
+        return timestamp;
+    }
+
+    /**
+     * True if this fence is later than {@code other} on the same timeline (so that waiting for
+     * this one implies the other).
+     *
+     * @throws IllegalArgumentException if they belong to different timelines
+     */
+    public boolean isLaterThan(Fence other) {
+        if (other.timeline != timeline) {
+            throw new IllegalArgumentException("fences of different timelines are not ordered: " + this + ", " + other);
+        }
+        return seqno > other.seqno;
+    }
+
+    // ---------------------------------------------------------------- signalling (package)
+
+    boolean signal(FenceError err) {
+        FenceCallback list;
+        synchronized (this) {
+            if (signaled) {
+                return false;
+            }
+            error = err;
+            timestamp = timeline.clock().nanoTime();
+            signaled = true;
+            list = head;
+            head = tail = null;
+            deadlineHook = null;
+            for (FenceCallback c = list; c != null; c = c.next) {
+                c.owner = null;
+            }
+        }
+        if (list != null) {
+            runCallbacks(list);
+        }
+        return true;
+    }
+
+    private void runCallbacks(FenceCallback list) {
+        NonBlocking.enter();
+        try {
+            FenceCallback c = list;
+            while (c != null) {
+                FenceCallback next = c.next;
+                c.next = c.prev = null;
+                try {
+                    c.onSignaled(this);
+                } catch (Throwable t) {
+                    System.getLogger(Fence.class.getName()).log(System.Logger.Level.ERROR,
+                            "fence callback threw on " + this, t);
+                }
+                c = next;
+            }
+        } finally {
+            NonBlocking.exit();
+        }
+    }
+
+    // ---------------------------------------------------------------- callbacks
+
+    /**
+     * Registers {@code callback} to run when this fence signals.
+     *
+     * @return true if registered; false if the fence has already signalled (the callback is
+     *         not registered and not run: the caller handles completion itself)
+     * @throws IllegalStateException if the node is registered on a fence already
+     */
+    public boolean addCallback(FenceCallback callback) {
+        Objects.requireNonNull(callback, "callback");
+        if (signaled) {
+            return false;
+        }
+        synchronized (this) {
+            if (signaled) {
+                return false;
+            }
+            if (callback.owner != null || callback.next != null) {
+                throw new IllegalStateException("callback is already registered on a fence");
+            }
+            callback.owner = this;
+            callback.prev = tail;
+            if (tail == null) {
+                head = callback;
+            } else {
+                tail.next = callback;
+            }
+            tail = callback;
+            return true;
+        }
+    }
+
+    /**
+     * Removes a callback registered on this fence.
+     *
+     * @return true if it was still pending and will now never run; false if it already ran or
+     *         is running, or was not registered here
+     */
+    public boolean removeCallback(FenceCallback callback) {
+        Objects.requireNonNull(callback, "callback");
+        synchronized (this) {
+            if (callback.owner != this) {
+                return false;
+            }
+            if (callback.prev == null) {
+                head = callback.next;
+            } else {
+                callback.prev.next = callback.next;
+            }
+            if (callback.next == null) {
+                tail = callback.prev;
+            } else {
+                callback.next.prev = callback.prev;
+            }
+            callback.owner = null;
+            callback.prev = callback.next = null;
+            return true;
+        }
+    }
+
+    /**
+     * Convenience form of {@link #addCallback}: runs {@code action} when the fence signals.
+     *
+     * @return the registered node (removable with {@link #removeCallback}), or null if the fence
+     *         had already signalled (then {@code action} is not run)
+     */
+    public FenceCallback onSignal(Consumer<? super Fence> action) {
+        Objects.requireNonNull(action, "action");
+        FenceCallback cb = new FenceCallback() {
+            @Override
+            protected void onSignaled(Fence fence) {
+                action.accept(fence);
+            }
+        };
+        return addCallback(cb) ? cb : null;
+    }
+
+    // ---------------------------------------------------------------- waiting
+
+    /**
+     * Blocks until the fence signals.
+     *
+     * @throws InterruptedException  if interrupted while waiting
+     * @throws IllegalStateException inside a callback (it would deadlock)
+     */
+    public void await() throws InterruptedException {
+        awaitNanos(-1);
+    }
+
+    /**
+     * Blocks until the fence signals or {@code timeout} passes (real time).
+     *
+     * @return true if it signalled
+     */
+    public boolean await(Duration timeout) throws InterruptedException {
+        return awaitNanos(Math.max(0, timeout.toNanos()));
+    }
+
+    /**
+     * Blocks until the fence signals or {@code timeoutNanos} of real time pass.
+     *
+     * @param timeoutNanos negative to wait without bound
+     * @return true if it signalled
+     */
+    public boolean awaitNanos(long timeoutNanos) throws InterruptedException {
+        if (signaled) {
+            return true;
+        }
+        NonBlocking.checkMayBlock("Fence.await");
+        Waiter w = new Waiter(Thread.currentThread());
+        if (!addCallback(w)) {
+            return true;
+        }
+        try {
+            long deadline = timeoutNanos < 0 ? 0 : System.nanoTime() + timeoutNanos;
+            while (!signaled) {
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                if (timeoutNanos < 0) {
+                    LockSupport.park(this);
+                } else {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return signaled;
+                    }
+                    LockSupport.parkNanos(this, left);
+                }
+            }
+            return true;
+        } finally {
+            removeCallback(w);
+        }
+    }
+
+    private static final class Waiter extends FenceCallback {
+        private final Thread thread;
+
+        Waiter(Thread thread) {
+            this.thread = thread;
+        }
+
+        @Override
+        protected void onSignaled(Fence fence) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    // ---------------------------------------------------------------- deadlines
+
+    /**
+     * Asks the emitter to signal by {@code deadlineNanos} (clock time of the fence's timeline).
+     * A hint: the earliest deadline requested is kept and passed to the emitter's hook; it
+     * never changes the fence's outcome. Ignored once signalled.
+     */
+    public void setDeadline(long deadlineNanos) {
+        LongConsumer hook;
+        synchronized (this) {
+            if (signaled || deadlineNanos >= deadline) {
+                return;
+            }
+            deadline = deadlineNanos;
+            hook = deadlineHook;
+        }
+        if (hook != null) {
+            hook.accept(deadlineNanos);
+        }
+    }
+
+    /** The earliest deadline requested so far, or {@link #NO_DEADLINE}. */
+    public synchronized long deadlineNanos() {
+        return deadline;
+    }
+
+    void setDeadlineHook(LongConsumer hook) {
+        long current;
+        synchronized (this) {
+            if (signaled) {
+                return;
+            }
+            deadlineHook = hook;
+            current = deadline;
+        }
+        if (current != NO_DEADLINE) {
+            hook.accept(current);
+        }
+    }
+
+    // ---------------------------------------------------------------- adapters and composites
+
+    /**
+     * A {@link CompletionStage} that completes when this fence signals: normally with the fence
+     * on success, exceptionally with a {@link FenceFailedException} on error. The stage is
+     * read-only: completing it (or a {@code toCompletableFuture()} copy of it) cannot complete
+     * or alter the fence.
+     */
+    public CompletionStage<Fence> toCompletionStage() {
+        CompletableFuture<Fence> f = new CompletableFuture<>();
+        if (onSignal(fence -> completeFuture(f, fence)) == null) {
+            completeFuture(f, this);
+        }
+        return f.minimalCompletionStage();
+    }
+
+    private static void completeFuture(CompletableFuture<Fence> future, Fence fence) {
+        if (fence.error().isError()) {
+            future.completeExceptionally(new FenceFailedException(fence));
+        } else {
+            future.complete(fence);
+        }
+    }
+
+    /**
+     * A fence that signals when all of {@code fences} have signalled, with the error of the
+     * first of them (in signalling order) that failed, or none. It gets a timeline of its own;
+     * a deadline set on it is passed on to every input.
+     */
+    public static Fence all(Fence... fences) {
+        return all(List.of(fences));
+    }
+
+    /** Collection form of {@link #all(Fence...)}. */
+    public static Fence all(Collection<Fence> fences) {
+        List<Fence> in = List.copyOf(fences);
+        FenceSource out = compositeTimeline("all", in).newFence();
+        forwardDeadlines(out, in);
+        if (in.isEmpty()) {
+            out.signal();
+            return out.fence();
+        }
+        AtomicInteger remaining = new AtomicInteger(in.size());
+        AtomicReference<FenceError> firstError = new AtomicReference<>();
+        Consumer<Fence> arrive = f -> {
+            if (f.error().isError()) {
+                firstError.compareAndSet(null, f.error());
+            }
+            if (remaining.decrementAndGet() == 0) {
+                FenceError e = firstError.get();
+                out.signal(e == null ? FenceError.NONE : e);
+            }
+        };
+        for (Fence f : in) {
+            if (f.onSignal(arrive) == null) {
+                arrive.accept(f);
+            }
+        }
+        return out.fence();
+    }
+
+    /**
+     * A fence that signals as soon as any of {@code fences} signals, with that fence's error.
+     *
+     * @throws IllegalArgumentException if {@code fences} is empty (it could never signal)
+     */
+    public static Fence any(Fence... fences) {
+        return any(List.of(fences));
+    }
+
+    /** Collection form of {@link #any(Fence...)}. */
+    public static Fence any(Collection<Fence> fences) {
+        List<Fence> in = List.copyOf(fences);
+        if (in.isEmpty()) {
+            throw new IllegalArgumentException("Fence.any of no fences would never signal");
+        }
+        FenceSource out = compositeTimeline("any", in).newFence();
+        forwardDeadlines(out, in);
+        Consumer<Fence> first = f -> out.signal(f.error());
+        for (Fence f : in) {
+            if (f.onSignal(first) == null) {
+                first.accept(f);
+                break;
+            }
+        }
+        return out.fence();
+    }
+
+    private static Timeline compositeTimeline(String kind, List<Fence> in) {
+        Clock clock = in.isEmpty() ? Clock.SYSTEM : in.get(0).timeline.clock();
+        return Timeline.create(kind + "(" + in.size() + ")", clock);
+    }
+
+    private static void forwardDeadlines(FenceSource out, List<Fence> in) {
+        out.onDeadline(d -> {
+            for (Fence f : in) {
+                f.setDeadline(d);
+            }
+        });
+    }
+
+    @Override
+    public String toString() {
+        String state = !signaled ? "pending" : error.isError() ? error.toString() : "signaled";
+        return "Fence[" + timeline.name() + " " + timeline.context() + ":" + seqno + " " + state + "]";
+    }
+}

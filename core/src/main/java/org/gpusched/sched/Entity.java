@@ -1,0 +1,435 @@
+package org.gpusched.sched;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.gpusched.exec.Clock;
+import org.gpusched.exec.Dispatcher;
+import org.gpusched.exec.NonBlocking;
+import org.gpusched.fence.Fence;
+import org.gpusched.fence.FenceCallback;
+import org.gpusched.fence.FenceError;
+import org.gpusched.fence.FenceOrigin;
+import org.gpusched.fence.Timeline;
+
+/**
+ * A submission context (the kernel's {@code drm_sched_entity}): one client's queue of jobs,
+ * which run in submission order on one of the entity's schedulers.
+ *
+ * <p>Guarantees:
+ * <ul>
+ *   <li>Jobs run, and their finished fences signal, in submission order, also when some are
+ *       killed or fail: a job's finished fence signals after its predecessor's.</li>
+ *   <li>Each job gets two fences with the same seqno: {@code scheduled} on this entity's
+ *       "scheduled" timeline and {@code finished} on its "finished" timeline.</li>
+ *   <li>An entity bound to several schedulers moves to the least loaded one (smallest score)
+ *       only when it is idle: nothing queued and its last job finished, so order holds across
+ *       rings.</li>
+ *   <li>{@link #setPriority} and {@link #setSchedulers} take effect (the kernel loses
+ *       priority changes of single-scheduler entities): the priority at the lane's next look,
+ *       the scheduler list at the next submission that finds the entity idle.</li>
+ *   <li>Closing is defined at any time: queued jobs end with {@link FenceError#KILLED} in
+ *       order, jobs on the hardware finish normally.</li>
+ * </ul>
+ *
+ * <p>Thread-safety: all public methods may be called from any thread; submissions from many
+ * threads are serialized by the entity's lock (a short critical section: seqno, fences, queue
+ * link). Fields are grouped below by what guards them.
+ *
+ * @param <P> the payload type
+ */
+public final class Entity<P> {
+
+    private final String name;
+    private final Dispatcher dispatcher;
+    private final Timeline scheduledTimeline;
+    private final Timeline finishedTimeline;
+    private volatile Priority priority;
+
+    // ---- guarded by this
+    private List<Scheduler<P>> candidates;
+    private volatile Scheduler<P> current;
+    private Job<P> queueHead;
+    private Job<P> queueTail;
+    private volatile int queued;
+    private boolean closed;
+    private Job<P> lastSubmitted;
+
+    // ---- confined to the lane of the current scheduler
+    final RunQueue.Node readyNode = new RunQueue.Node(this);
+    final RunQueue.Node allNode = new RunQueue.Node(this);
+    long key;
+    long keySeq;
+    int rqIndex;
+    boolean inRunQueue;
+    boolean ready;
+    long rrTs;
+    Fence blockedOn;
+    boolean killDone;
+    Job<P> orderHead;
+    Job<P> orderTail;
+    long prevRuntime;
+    long vruntime;
+    final Ewma avgJobUs = new Ewma();
+
+    // ---- written by the lane, read anywhere
+    private volatile long runtime;
+    private volatile FenceError lastError = FenceError.NONE;
+
+    // ---- scheduler inbox (lock-free)
+    final AtomicBoolean inInbox = new AtomicBoolean();
+    Entity<P> inboxNext;
+
+    /** Registered on the fence the head job waits for; wakes the lane when it signals. */
+    final FenceCallback dependencyCallback = new FenceCallback() {
+        @Override
+        protected void onSignaled(Fence fence) {
+            wakeScheduler();
+        }
+    };
+
+    Entity(String name, Priority priority, List<Scheduler<P>> schedulers) {
+        this.name = name;
+        this.priority = priority;
+        this.candidates = schedulers;
+        this.dispatcher = schedulers.get(0).dispatcher();
+        Clock clock = dispatcher.clock();
+        this.scheduledTimeline = Timeline.create(name + "/scheduled", clock);
+        this.finishedTimeline = Timeline.create(name, clock);
+        Scheduler<P> first = pickScheduler(schedulers);
+        this.current = first;
+        first.attach(this);
+    }
+
+    /**
+     * Creates an entity that is load-balanced over {@code schedulers} (all on one dispatcher);
+     * with one scheduler this is {@link Scheduler#newEntity(String, Priority)}.
+     *
+     * @throws IllegalArgumentException if the list is empty or mixes dispatchers
+     * @throws SchedulerClosedException if every scheduler is closed
+     */
+    public static <P> Entity<P> create(String name, Priority priority, List<Scheduler<P>> schedulers) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(priority, "priority");
+        return new Entity<>(name, priority, checkSchedulers(schedulers));
+    }
+
+    private static <P> List<Scheduler<P>> checkSchedulers(List<Scheduler<P>> schedulers) {
+        Objects.requireNonNull(schedulers, "schedulers");
+        List<Scheduler<P>> copy = List.copyOf(schedulers);
+        if (copy.isEmpty()) {
+            throw new IllegalArgumentException("an entity needs at least one scheduler");
+        }
+        Dispatcher d = copy.get(0).dispatcher();
+        for (Scheduler<P> s : copy) {
+            if (s.dispatcher() != d) {
+                throw new IllegalArgumentException("all schedulers of an entity must share one dispatcher: "
+                        + copy.get(0).name() + " and " + s.name() + " do not");
+            }
+        }
+        return copy;
+    }
+
+    // ------------------------------------------------------------------ public API
+
+    /** The entity's name (also the name of its finished fences' timeline). */
+    public String name() {
+        return name;
+    }
+
+    /** Starts building a job with {@code payload}; nothing is queued until {@code submit()}. */
+    public JobBuilder<P> job(P payload) {
+        return new Job<>(this, payload);
+    }
+
+    /** The current priority. */
+    public Priority priority() {
+        return priority;
+    }
+
+    /** Changes the priority; the scheduler applies it at its next look at this entity. */
+    public void setPriority(Priority p) {
+        Objects.requireNonNull(p, "priority");
+        priority = p;
+        wakeScheduler();
+    }
+
+    /** The schedulers this entity may run on. */
+    public synchronized List<Scheduler<P>> schedulers() {
+        return candidates;
+    }
+
+    /** The scheduler the entity is bound to now. */
+    public Scheduler<P> scheduler() {
+        return current;
+    }
+
+    /**
+     * Replaces the schedulers this entity may run on (the list is copied). The entity moves at
+     * the next submission that finds it idle; jobs already submitted stay where they are.
+     *
+     * @throws IllegalArgumentException if the list is empty or uses another dispatcher
+     */
+    public void setSchedulers(List<Scheduler<P>> schedulers) {
+        List<Scheduler<P>> copy = checkSchedulers(schedulers);
+        if (copy.get(0).dispatcher() != dispatcher) {
+            throw new IllegalArgumentException("schedulers must use the entity's dispatcher");
+        }
+        synchronized (this) {
+            candidates = copy;
+        }
+    }
+
+    /** Jobs submitted but not yet handed to the hardware (the kernel's entity queue count). */
+    public int queueDepth() {
+        return queued;
+    }
+
+    /** The error of the entity's most recently finished job, {@link FenceError#NONE} if none. */
+    public FenceError error() {
+        return lastError;
+    }
+
+    /** Total GPU time of the entity's finished jobs, in nanoseconds of the scheduler clock. */
+    public long gpuTimeNanos() {
+        return runtime;
+    }
+
+    /** True once {@link #close} was called. */
+    public synchronized boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Waits until every job submitted so far has been handed to the hardware (or killed), at
+     * most {@code timeout} (of the dispatcher's time: virtual time on a virtual dispatcher).
+     *
+     * @return true if the queue drained
+     * @throws IllegalStateException inside a callback, where waiting would deadlock
+     */
+    public boolean flush(Duration timeout) {
+        Job<P> last;
+        synchronized (this) {
+            last = lastSubmitted;
+        }
+        return last == null || Waits.await(dispatcher, last.scheduled(), timeout.toNanos());
+    }
+
+    /**
+     * Closes the entity: waits up to {@code flushTimeout} for queued jobs to reach the
+     * hardware, then kills the rest. Killed jobs' finished fences signal with
+     * {@link FenceError#KILLED}, in submission order, each after its predecessor's and after its
+     * own dependencies; they are freed without running. Jobs on the hardware finish normally.
+     * Later submissions throw. Idempotent.
+     *
+     * @param flushTimeout how long to let queued jobs drain; zero kills them at once; negative
+     *                     waits without bound
+     * @return the number of jobs killed (0 if it was closed already)
+     * @throws IllegalStateException inside a callback with a non-zero flush timeout
+     */
+    public int close(Duration flushTimeout) {
+        long t = flushTimeout.toNanos();
+        if (t != 0) {
+            NonBlocking.checkMayBlock("Entity.close");
+            Job<P> last;
+            synchronized (this) {
+                last = lastSubmitted;
+            }
+            if (last != null) {
+                Waits.await(dispatcher, last.scheduled(), t);
+            }
+        }
+        int killed;
+        synchronized (this) {
+            if (closed) {
+                return 0;
+            }
+            closed = true;
+            killed = queued;
+        }
+        wakeScheduler();
+        return killed;
+    }
+
+    /**
+     * {@link #close(Duration)} with the kernel's default flush of one second
+     * ({@code MAX_WAIT_SCHED_ENTITY_Q_EMPTY}).
+     */
+    public int close() {
+        return close(Duration.ofSeconds(1));
+    }
+
+    @Override
+    public String toString() {
+        return "Entity[" + name + " " + priority + " on " + current.name() + ", queued=" + queued + "]";
+    }
+
+    // ------------------------------------------------------------------ submission
+
+    void submit(Job<P> job) {
+        Scheduler<P> s;
+        boolean first;
+        synchronized (this) {
+            if (job.state != Job.BUILDING) {
+                throw new IllegalStateException("job was already submitted");
+            }
+            if (closed) {
+                throw new IllegalStateException("entity " + name + " is closed");
+            }
+            s = bindForSubmit();
+            job.sched = s;
+            job.scheduledSrc = scheduledTimeline.newFence();
+            job.finishedSrc = finishedTimeline.newFence(new FenceOrigin(s.ringToken(), job.scheduledSrc.fence()));
+            job.seqno = job.finishedSrc.fence().seqno(); // equal on both timelines: only this lock creates their fences
+            job.submitTime = dispatcher.clock().nanoTime();
+            job.state = Job.QUEUED;
+            first = queueHead == null;
+            if (first) {
+                queueHead = job;
+            } else {
+                queueTail.queueNext = job;
+            }
+            queueTail = job;
+            queued++;
+            lastSubmitted = job;
+            s.jobSubmitted();
+        }
+        s.observe(JobEvent.SUBMITTED, job);
+        if (first) {
+            s.post(this);
+        }
+    }
+
+    /**
+     * Chooses the scheduler for the next job: the current one unless the entity is idle, in
+     * which case the least loaded open candidate (the kernel's select_rq at arm time).
+     */
+    private Scheduler<P> bindForSubmit() {
+        Scheduler<P> cur = current;
+        boolean idle = queueHead == null && (lastSubmitted == null || lastSubmitted.finished().isSignaled());
+        if (!idle) {
+            if (cur.isClosing()) {
+                throw new SchedulerClosedException("scheduler " + cur.name() + " of entity " + name + " is closed");
+            }
+            return cur;
+        }
+        Scheduler<P> best = pickScheduler(candidates);
+        if (best != cur) {
+            cur.detach(this);
+            best.attach(this);
+            current = best;
+        }
+        return best;
+    }
+
+    /** Least score among open, live schedulers; ties go to the first; dead ones only as a last resort. */
+    private static <P> Scheduler<P> pickScheduler(List<Scheduler<P>> list) {
+        Scheduler<P> best = null;
+        Scheduler<P> dead = null;
+        for (Scheduler<P> s : list) {
+            if (s.isClosing()) {
+                continue;
+            }
+            if (s.isDeviceGone()) {
+                if (dead == null) {
+                    dead = s;
+                }
+                continue;
+            }
+            if (best == null || s.score() < best.score()) {
+                best = s;
+            }
+        }
+        if (best != null) {
+            return best;
+        }
+        if (dead != null) {
+            return dead; // its lane ends the job with DEVICE_GONE
+        }
+        StringBuilder names = new StringBuilder();
+        for (Scheduler<P> s : list) {
+            names.append(names.isEmpty() ? "" : ", ").append(s.name());
+        }
+        throw new SchedulerClosedException("every scheduler of the entity is closed: " + names);
+    }
+
+    // ------------------------------------------------------------------ lane side (package)
+
+    /** Posts this entity to its current scheduler's lane. */
+    void wakeScheduler() {
+        current.post(this);
+    }
+
+    synchronized Job<P> head() {
+        return queueHead;
+    }
+
+    synchronized boolean closedForLane() {
+        return closed;
+    }
+
+    /**
+     * Pops {@code expected}, the head job, unless the entity was closed meanwhile (then its
+     * queued jobs are to be killed, not run).
+     *
+     * @return false if the entity is closed and nothing was popped
+     */
+    synchronized boolean tryPop(Job<P> expected) {
+        if (closed) {
+            return false;
+        }
+        if (queueHead != expected) {
+            throw new IllegalStateException("entity queue head changed under the lane: " + expected);
+        }
+        queueHead = expected.queueNext;
+        expected.queueNext = null;
+        if (queueHead == null) {
+            queueTail = null;
+        }
+        queued--;
+        return true;
+    }
+
+    /** The finished fence of the last submitted job, or null if none was submitted. */
+    synchronized Fence lastSubmittedFinished() {
+        return lastSubmitted == null ? null : lastSubmitted.finished();
+    }
+
+    /** Takes every queued job (for killing); returns the first, linked by {@code queueNext}. */
+    synchronized Job<P> takeAll() {
+        Job<P> all = queueHead;
+        queueHead = queueTail = null;
+        queued = 0;
+        return all;
+    }
+
+    /** True if a kill must happen: closed with jobs still queued. */
+    synchronized boolean closedWithQueue() {
+        return closed && queueHead != null;
+    }
+
+    Dispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    long fenceContextScheduled() {
+        return scheduledTimeline.context();
+    }
+
+    long fenceContextFinished() {
+        return finishedTimeline.context();
+    }
+
+    void addRuntime(long nanos) {
+        runtime += nanos; // single writer: the lane
+    }
+
+    long runtimeNanos() {
+        return runtime;
+    }
+
+    void setLastError(FenceError e) {
+        lastError = e;
+    }
+}

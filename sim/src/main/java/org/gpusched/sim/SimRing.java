@@ -1,0 +1,253 @@
+package org.gpusched.sim;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import org.gpusched.exec.Dispatcher;
+import org.gpusched.fence.Fence;
+import org.gpusched.fence.FenceError;
+import org.gpusched.fence.FenceSource;
+import org.gpusched.fence.Timeline;
+import org.gpusched.sched.Backend;
+import org.gpusched.sched.JobView;
+import org.gpusched.sched.TimeoutVerdict;
+
+/**
+ * A simulated in-order GPU ring, the {@link Backend} of the kernel's mock scheduler.
+ *
+ * <p>Behaviour (a contract other modules rely on):
+ * <ul>
+ *   <li>Jobs execute serially, back to back, in the order {@code run} was called; the hardware
+ *       fence gets the ring's next seqno at run time. A job with a duration finishes at
+ *       {@code max(previous job's finish, now) + duration}.</li>
+ *   <li>A job with duration 0 ("manual") or marked {@link SimJob#hang()} finishes only through
+ *       {@link #advance(int)}, which moves the ring's completed seqno forward by {@code n} and
+ *       completes every job up to it, in order.</li>
+ *   <li>A timed job behind a manual one waits for it: completion is strictly in run order.</li>
+ *   <li>{@code timedOut}: NO_HANG for jobs marked {@link SimJob#dontReset()}; otherwise the hardware
+ *       fence signals {@link FenceError#TIMED_OUT} and the answer is RESET; DEVICE_GONE once
+ *       the ring is {@link #loseDevice() lost}.</li>
+ *   <li>{@code cancel} signals {@link FenceError#CANCELED} and returns true.</li>
+ *   <li>{@link SimJob#failWith} makes a job's hardware fence signal with an error at its finish
+ *       time.</li>
+ * </ul>
+ * Time and timers come from the {@link Dispatcher}, so on a virtual dispatcher everything is
+ * deterministic. Thread-safe: state is guarded by the ring's lock, and fences are signalled
+ * after it is released.
+ */
+public final class SimRing implements Backend<SimJob> {
+
+    private final String name;
+    private final Dispatcher dispatcher;
+    private final Timeline timeline;
+    private final ArrayDeque<Slot> inflight = new ArrayDeque<>();
+    private long completedSeqno;
+    private boolean lost;
+    private long busyNanos;
+    private long jobsRun;
+
+    /** Creates a ring that takes its time and timers from {@code dispatcher}. */
+    public SimRing(String name, Dispatcher dispatcher) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
+        this.timeline = Timeline.create(name + "/hw", dispatcher.clock());
+    }
+
+    /** The ring's name. */
+    public String name() {
+        return name;
+    }
+
+    /** One job on the ring. */
+    private static final class Slot {
+        final SimJob job;
+        final FenceSource fence;
+        final long seqno;
+        final long finishAt; // 0: completes only through advance()
+
+        Slot(SimJob job, FenceSource fence, long seqno, long finishAt) {
+            this.job = job;
+            this.fence = fence;
+            this.seqno = seqno;
+            this.finishAt = finishAt;
+        }
+    }
+
+    @Override
+    public Fence run(JobView<SimJob> view) {
+        SimJob job = view.payload();
+        job.runs.incrementAndGet();
+        long now = dispatcher.clock().nanoTime();
+        FenceSource hw = timeline.newFence();
+        job.hwFence = hw.fence();
+        Slot slot;
+        synchronized (this) {
+            jobsRun++;
+            if (lost) {
+                job.hwStart = job.hwEnd = now;
+                hw.signal(FenceError.DEVICE_GONE);
+                return hw.fence();
+            }
+            long finishAt = 0;
+            long start = now;
+            Slot last = inflight.peekLast();
+            if (last != null && last.finishAt > now) {
+                start = last.finishAt;
+            }
+            if (job.durationNanos() > 0 && !job.isHang()) {
+                finishAt = start + job.durationNanos();
+            }
+            job.hwStart = start;
+            slot = new Slot(job, hw, hw.fence().seqno(), finishAt);
+            inflight.addLast(slot);
+        }
+        if (slot.finishAt != 0) {
+            dispatcher.schedule(slot.finishAt, this::completeDue);
+        }
+        return hw.fence();
+    }
+
+    /** Timer: completes the due timed jobs at the head of the ring. */
+    private void completeDue() {
+        List<Slot> done = new ArrayList<>();
+        synchronized (this) {
+            collectDue(done);
+        }
+        signalAll(done);
+    }
+
+    private void collectDue(List<Slot> out) {
+        long now = dispatcher.clock().nanoTime();
+        while (!inflight.isEmpty()) {
+            Slot s = inflight.peekFirst();
+            if (s.finishAt == 0 || s.finishAt > now) {
+                return;
+            }
+            inflight.pollFirst();
+            completedSeqno = Math.max(completedSeqno, s.seqno);
+            out.add(s);
+        }
+    }
+
+    /**
+     * Moves the ring's completed seqno forward by {@code n} and completes every job up to it,
+     * in order (the mock's {@code drm_mock_sched_advance}). Then completes timed jobs that became
+     * due behind them.
+     *
+     * @return how many jobs the seqno advance completed
+     */
+    public int advance(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("n must not be negative: " + n);
+        }
+        List<Slot> done = new ArrayList<>();
+        int count;
+        synchronized (this) {
+            completedSeqno += n;
+            while (!inflight.isEmpty() && inflight.peekFirst().seqno <= completedSeqno) {
+                done.add(inflight.pollFirst());
+            }
+            count = done.size();
+            collectDue(done);
+        }
+        signalAll(done);
+        return count;
+    }
+
+    private void signalAll(List<Slot> done) {
+        long now = dispatcher.clock().nanoTime();
+        for (Slot s : done) {
+            s.job.set(SimJob.DONE);
+            s.job.hwEnd = now;
+            synchronized (this) {
+                busyNanos += Math.max(0, now - s.job.hwStart);
+            }
+            s.fence.signal(s.job.failure());
+        }
+    }
+
+    @Override
+    public TimeoutVerdict timedOut(JobView<SimJob> view) {
+        SimJob job = view.payload();
+        job.timeouts.incrementAndGet();
+        Slot slot;
+        synchronized (this) {
+            if (lost) {
+                return TimeoutVerdict.DEVICE_GONE;
+            }
+            if (job.isDontReset()) {
+                job.set(SimJob.RESET_SKIPPED);
+                return TimeoutVerdict.NO_HANG;
+            }
+            slot = remove(job);
+        }
+        if (slot != null) {
+            job.set(SimJob.TIMEDOUT);
+            job.hwEnd = dispatcher.clock().nanoTime();
+            slot.fence.signal(FenceError.TIMED_OUT);
+        }
+        return TimeoutVerdict.RESET;
+    }
+
+    @Override
+    public boolean cancel(JobView<SimJob> view) {
+        SimJob job = view.payload();
+        job.cancels.incrementAndGet();
+        Slot slot;
+        synchronized (this) {
+            slot = remove(job);
+        }
+        if (slot != null) {
+            job.set(SimJob.CANCELED);
+            job.hwEnd = dispatcher.clock().nanoTime();
+            slot.fence.signal(FenceError.CANCELED);
+        }
+        return true;
+    }
+
+    @Override
+    public void free(JobView<SimJob> view) {
+        view.payload().frees.incrementAndGet();
+    }
+
+    private Slot remove(SimJob job) {
+        for (Iterator<Slot> it = inflight.iterator(); it.hasNext(); ) {
+            Slot s = it.next();
+            if (s.job == job) {
+                it.remove();
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Loses the device: jobs on the ring never complete, later runs fail with
+     * {@link FenceError#DEVICE_GONE}, and the timeout handler answers DEVICE_GONE.
+     */
+    public synchronized void loseDevice() {
+        lost = true;
+    }
+
+    /** Jobs on the ring now. */
+    public synchronized int inflightCount() {
+        return inflight.size();
+    }
+
+    /** Total time the ring spent executing jobs that completed by themselves, in nanoseconds. */
+    public synchronized long busyNanos() {
+        return busyNanos;
+    }
+
+    /** Number of {@code run} calls so far. */
+    public synchronized long jobsRun() {
+        return jobsRun;
+    }
+
+    @Override
+    public String toString() {
+        return "SimRing[" + name + "]";
+    }
+}
