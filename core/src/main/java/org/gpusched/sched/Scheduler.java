@@ -17,6 +17,8 @@ import org.gpusched.exec.NonBlocking;
 import org.gpusched.exec.RealtimeDispatcher;
 import org.gpusched.fence.Fence;
 import org.gpusched.fence.FenceError;
+import org.gpusched.fence.FenceSource;
+import org.gpusched.fence.Timeline;
 
 /**
  * A GPU job scheduler for one hardware ring or firmware queue (the kernel's
@@ -97,6 +99,8 @@ public final class Scheduler<P> implements AutoCloseable {
     private final Set<Entity<P>> entities = new LinkedHashSet<>();
     private volatile boolean closing;
     private volatile boolean closed;
+    /** Signals when close() has finished, so that concurrent closers can wait for it. */
+    private final FenceSource closedSignal;
 
     // ---- lane-confined
     private final RunQueue runQueue;
@@ -125,6 +129,7 @@ public final class Scheduler<P> implements AutoCloseable {
         this.runQueue = new RunQueue(policy);
         this.ringToken = new RingToken(name);
         this.lane = dispatcher.newLane(name, this::work);
+        this.closedSignal = Timeline.create(name + "/closed", clock).newFence();
     }
 
     /** Starts configuring a scheduler for {@code backend}. */
@@ -364,11 +369,14 @@ public final class Scheduler<P> implements AutoCloseable {
     @Override
     public void close() {
         NonBlocking.checkMayBlock("Scheduler.close");
+        boolean first;
         synchronized (stateLock) {
-            if (closing) {
-                return;
-            }
+            first = !closing;
             closing = true;
+        }
+        if (!first) {
+            Waits.await(dispatcher, closedSignal.fence(), -1);
+            return;
         }
         List<Entity<P>> attached = snapshotEntities();
         List<Fence> cancelled = new ArrayList<>();
@@ -405,6 +413,7 @@ public final class Scheduler<P> implements AutoCloseable {
             finalized = true;
         });
         closed = true;
+        closedSignal.signal();
     }
 
     @Override
