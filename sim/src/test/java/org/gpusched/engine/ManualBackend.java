@@ -23,8 +23,10 @@ final class ManualBackend<P> implements Backend<P> {
     private final Map<String, FenceSource> fences = new ConcurrentHashMap<>();
     /** What {@code timedOut} answers (default RESET without touching the hardware fence). */
     volatile Function<JobView<P>, TimeoutVerdict> onTimeout = j -> TimeoutVerdict.RESET;
-    /** Whether {@code cancel} signals the hardware fence with CANCELED (and says so). */
+    /** Whether {@code cancel} signals the hardware fence with CANCELED. */
     volatile boolean cancelSignals = true;
+    /** What {@code cancel} answers (whether the hardware fence will signal). */
+    volatile boolean cancelAnswer = true;
 
     ManualBackend(String name, Clock clock) {
         this.hw = Timeline.create(name + "/hw", clock);
@@ -44,11 +46,10 @@ final class ManualBackend<P> implements Backend<P> {
 
     @Override
     public boolean cancel(JobView<P> job) {
-        if (!cancelSignals) {
-            return false;
+        if (cancelSignals) {
+            fences.get(Harness.label(job)).signal(FenceError.CANCELED);
         }
-        fences.get(Harness.label(job)).signal(FenceError.CANCELED);
-        return true;
+        return cancelAnswer;
     }
 
     /** Signals the hardware fence of the job labelled {@code label}. */
