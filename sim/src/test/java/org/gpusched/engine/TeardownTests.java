@@ -361,4 +361,16 @@ class TeardownTests {
         assertThat(jobs.get(1).finished().timestampNanos()).isEqualTo(10 * MS);
         assertThat(s.score()).isZero();
     }
+
+    @Test
+    void drainWaitsUntilEveryJobHasFinished() {
+        Scheduler<SimJob> s = h.sched(1);
+        List<SubmittedJob<SimJob>> jobs = new ArrayList<>(submit(s.newEntity("a", Priority.NORMAL), 2, 3));
+        jobs.addAll(submit(s.newEntity("b", Priority.NORMAL), 1, 4));
+        assertThat(s.drain(Duration.ofMillis(5))).isFalse();
+        assertThat(h.now()).isEqualTo(5 * MS);
+        assertThat(s.drain(Duration.ofSeconds(1))).isTrue();
+        assertThat(h.now()).isEqualTo(10 * MS);
+        assertThat(jobs).allSatisfy(j -> assertThat(j.finished().isSignaled()).isTrue());
+    }
 }

@@ -149,6 +149,7 @@ class ThreadingTests {
         Timeline hw = Timeline.create("reentrant/hw", Clock.SYSTEM);
         Map<Integer, FenceSource> fences = new ConcurrentHashMap<>();
         List<SubmittedJob<Integer>> submittedInside = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch lastRan = new CountDownLatch(1);
         Backend<Integer> driver = new Backend<>() {
             @Override
             public Fence run(JobView<Integer> job) {
@@ -165,6 +166,9 @@ class ThreadingTests {
                 sched.get().resumeTimeout(Duration.ofSeconds(30).toNanos());
                 FenceSource f = hw.newFence();
                 fences.put(n, f);
+                if (n == 200) {
+                    lastRan.countDown();
+                }
                 return f.fence();
             }
 
@@ -188,11 +192,8 @@ class ThreadingTests {
         entity.set(e);
         SubmittedJob<Integer> first = e.job(1).submit();
         assertThat(first.scheduled().await(BOUND)).isTrue();
-        // wait until the chain of submissions made from inside run() reaches the end
-        long deadline = System.nanoTime() + BOUND.toNanos();
-        while (fences.get(200) == null && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
+        // the chain of submissions made from inside run() reaches its end
+        assertThat(lastRan.await(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
         fences.get(200).signal();
         awaitAll(submittedInside);
         assertThat(first.finished().isSignaled()).isTrue();
