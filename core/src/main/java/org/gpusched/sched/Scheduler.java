@@ -411,6 +411,7 @@ public final class Scheduler<P> implements AutoCloseable {
                 endRunning(j, e);
             }
             finalized = true;
+            publishedCredits = inFlightCredits;
         });
         closed = true;
         closedSignal.signal();
