@@ -23,14 +23,14 @@ import org.gpusched.sim.SimJob;
 
 /**
  * The shared fixture of the ported DRM scheduler KUnit suite: a dispatcher, the mock schedulers
- * on it, and every entity and job a test creates, with the kernel mock's helpers
+ * on it, and every entity and job a test creates, with the kernel mock's test functions
  * ({@code wait_scheduled}, {@code wait_finished}, {@code advance}) and the checks the kernel
  * suite only implies, run when the test ends ({@link #close()}).
  *
  * <p><b>Waits.</b> On virtual time a kernel wait that must succeed, {@code wait_X(job, T)},
  * becomes "run events until X holds, at most T"; a wait that must fail burns the whole T and
  * then finds X still false. Both are {@link VirtualDispatcher#runUntil}, which leaves the
- * clock at exactly {@code now + T} when X never holds. "Finished" in the kernel helpers is the
+ * clock at exactly {@code now + T} when X never holds. "Finished" in the kernel's wait functions is the
  * mock's DONE flag (completed by the simulated hardware), not the finished fence; both stay
  * observable. On real threads the waits block on fences, with the given timeout.
  *
@@ -117,7 +117,12 @@ final class KunitHarness implements AutoCloseable {
      * entity is fed by one thread (as in the kernel tests).
      */
     SubmittedJob<SimJob> submit(Entity<SimJob> e, SimJob payload, Fence... deps) {
-        JobBuilder<SimJob> b = e.job(payload);
+        return submit(e, payload, 1, deps);
+    }
+
+    /** {@link #submit(Entity, SimJob, Fence...)} with a credit count other than the mock's one. */
+    SubmittedJob<SimJob> submit(Entity<SimJob> e, SimJob payload, int credits, Fence... deps) {
+        JobBuilder<SimJob> b = e.job(payload).credits(credits);
         for (Fence f : deps) {
             b.dependsOn(f);
         }
