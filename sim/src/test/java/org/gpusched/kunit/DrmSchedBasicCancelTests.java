@@ -14,7 +14,6 @@ import org.gpusched.sched.SubmittedJob;
 import org.gpusched.sim.SimJob;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,7 +25,6 @@ import org.junit.jupiter.api.Test;
  * before free, each exactly once, the finished fence carries CANCELED, and several jobs on the
  * hardware are cancelled newest first.
  */
-@DisplayName("drm_sched_basic_cancel_tests")
 class DrmSchedBasicCancelTests {
 
     private KunitHarness h;

@@ -12,7 +12,6 @@ import org.gpusched.sched.SubmittedJob;
 import org.gpusched.sim.SimJob;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,7 +24,6 @@ import org.junit.jupiter.api.Test;
  * does not test: a limit of two keeps exactly two jobs on the hardware, and a job larger than
  * the limit is clamped to it and still runs.
  */
-@DisplayName("drm_sched_basic_credits_tests")
 class DrmSchedBasicCreditsTests {
 
     private KunitHarness h;

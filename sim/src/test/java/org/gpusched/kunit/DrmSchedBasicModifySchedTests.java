@@ -18,7 +18,6 @@ import org.gpusched.sched.SubmittedJob;
 import org.gpusched.sim.SimJob;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,7 +32,6 @@ import org.junit.jupiter.api.Test;
  * an entity moves only when it is idle, and every job is DONE (the kernel tears down as soon as
  * job 999 is DONE and cancels what is left; we drain the rings first).
  */
-@DisplayName("drm_sched_basic_modify_sched_tests")
 class DrmSchedBasicModifySchedTests {
 
     private static final int NUM_SCHEDULERS = 3;
@@ -124,6 +122,9 @@ class DrmSchedBasicModifySchedTests {
             assertThat(s.ring.busyNanos()).isEqualTo(count * JOB_US * 1000);
         }
         h.assertCreditsReturned();
+        int modificationsWhileRunning = modifications[0];
+        d.runFor(HZ);
+        assertThat(modifications[0]).as("the actor stopped once job 999 was DONE").isEqualTo(modificationsWhileRunning);
 
         h.destroyEntities();
         h.finiAll();

@@ -17,7 +17,6 @@ import org.gpusched.sched.SubmittedJob;
 import org.gpusched.sim.SimJob;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -34,7 +33,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * not by "finished before scheduled". In entity_cleanup the jobs still on the hardware when the
  * scheduler closes are cancelled, as in the kernel since {@code cancel_job} exists.
  */
-@DisplayName("drm_sched_basic_tests")
 class DrmSchedBasicTests {
 
     private static final int QUEUE_DEPTH = 100;

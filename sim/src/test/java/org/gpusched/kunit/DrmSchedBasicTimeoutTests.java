@@ -13,7 +13,6 @@ import org.gpusched.sched.SubmittedJob;
 import org.gpusched.sim.SimJob;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,7 +23,6 @@ import org.junit.jupiter.api.Test;
  * only bound them between its waits). A job the handler RESETs is freed by our scheduler,
  * whereas the kernel's core leaves freeing it to the driver: we assert exactly one free.
  */
-@DisplayName("drm_sched_basic_timeout_tests")
 class DrmSchedBasicTimeoutTests {
 
     private KunitHarness h;

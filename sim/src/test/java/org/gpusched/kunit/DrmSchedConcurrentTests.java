@@ -20,7 +20,6 @@ import org.gpusched.sched.Entity;
 import org.gpusched.sched.Priority;
 import org.gpusched.sched.SubmittedJob;
 import org.gpusched.sim.SimJob;
-import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -35,7 +34,6 @@ import org.junit.jupiter.api.Timeout;
  * {@code _realtime} variants use real threads on a {@code RealtimeDispatcher} and assert only
  * outcomes; their timeouts are generous and only keep a broken run from hanging.
  */
-@DisplayName("drm_sched_concurrent_tests")
 class DrmSchedConcurrentTests {
 
     /** Generous bound for a wait on real threads: only there to turn a hang into a failure. */

@@ -13,7 +13,6 @@ import org.gpusched.sched.SubmittedJob;
 import org.gpusched.sim.SimJob;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,7 +23,6 @@ import org.junit.jupiter.api.Test;
  * dangle, so the case guards against the scheduler nulling or recycling what a fence reports
  * (timeline name, signalled state, error, timestamp) once it is closed.
  */
-@DisplayName("drm_sched_dma_fence_uaf_tests")
 class DrmSchedDmaFenceUafTests {
 
     private KunitHarness h;

@@ -16,7 +16,6 @@ import org.gpusched.sched.SubmittedJob;
 import org.gpusched.sim.SimJob;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,7 +28,6 @@ import org.junit.jupiter.api.Test;
  * the zero-overhead value exactly (the last job DONE at t0 + 1,000,000 us) and that the ring
  * never held more than one job. The line is still printed.
  */
-@DisplayName("drm_sched_scheduler_overhead_tests")
 class DrmSchedSchedulerOverheadTests {
 
     private static final int NUM_JOBS = 1000;

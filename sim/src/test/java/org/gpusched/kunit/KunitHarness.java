@@ -30,9 +30,10 @@ import org.gpusched.sim.SimJob;
  * <p><b>Waits.</b> On virtual time a kernel wait that must succeed, {@code wait_X(job, T)},
  * becomes "run events until X holds, at most T"; a wait that must fail burns the whole T and
  * then finds X still false. Both are {@link VirtualDispatcher#runUntil}, which leaves the
- * clock at exactly {@code now + T} when X never holds. "Finished" in the kernel's wait functions is the
- * mock's DONE flag (completed by the simulated hardware), not the finished fence; both stay
- * observable. On real threads the waits block on fences, with the given timeout.
+ * clock at exactly {@code now + T} when X never holds. "Finished" in the kernel's wait
+ * functions is the mock's DONE flag (completed by the simulated hardware), not the finished
+ * fence; both stay observable. On real threads the waits block on fences, with the given
+ * timeout.
  *
  * <p><b>Implied checks</b> (run by {@link #close()} after tearing everything down): every job's
  * finished fence signalled; every job freed exactly once (also jobs reset by the timeout: our
