@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A GPU job scheduler with a simulated GPU: run scheduling checks and experiments.",
-        subcommands = {SoakCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @Spec
