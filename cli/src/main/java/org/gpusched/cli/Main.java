@@ -34,8 +34,12 @@ public final class Main implements Runnable {
     /** The configured command line (also used by tests). */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
-        cl.setExitCodeOnInvalidInput(2);
-        cl.setExitCodeOnExecutionException(2);
+        // Invalid usage already exits with 2 (CommandLine.ExitCode.USAGE). An unexpected
+        // failure inside a command is reported in one line, not as a stack trace.
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println("gpusched: " + ex);
+            return 2;
+        });
         return cl;
     }
 
