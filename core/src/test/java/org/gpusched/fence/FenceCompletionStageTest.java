@@ -33,11 +33,9 @@ class FenceCompletionStageTest {
         AtomicReference<Throwable> got = new AtomicReference<>();
         stage.whenComplete((f, t) -> got.set(t));
         s.signal(FenceError.TIMED_OUT);
-        // A dependent stage relays a failure wrapped in CompletionException (the JDK's rule for
-        // dependent stages); the failure itself must be the FenceFailedException.
-        Throwable failure = got.get() instanceof CompletionException ce ? ce.getCause() : got.get();
-        assertThat(failure).isInstanceOf(FenceFailedException.class);
-        FenceFailedException e = (FenceFailedException) failure;
+        // The stage itself fails with the FenceFailedException, not a CompletionException wrapper.
+        assertThat(got.get()).isInstanceOf(FenceFailedException.class);
+        FenceFailedException e = (FenceFailedException) got.get();
         assertThat(e.fence()).isSameAs(s.fence());
         assertThat(e.error()).isEqualTo(FenceError.TIMED_OUT);
         assertThatThrownBy(() -> stage.toCompletableFuture().join())
@@ -58,12 +56,15 @@ class FenceCompletionStageTest {
     }
 
     @Test
-    void completingACopyDoesNotAffectTheFenceOrTheStage() {
+    void completingTheStagesFutureIsRefusedAndAffectsNeitherTheFenceNorTheStage() {
         FenceSource s = timeline.newFence();
         CompletionStage<Fence> stage = s.fence().toCompletionStage();
-        CompletableFuture<Fence> copy = stage.toCompletableFuture();
-        copy.complete(null);
-        stage.toCompletableFuture().completeExceptionally(new RuntimeException("not the fence's outcome"));
+        CompletableFuture<Fence> future = stage.toCompletableFuture();
+        assertThatThrownBy(() -> future.complete(null)).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> future.completeExceptionally(new RuntimeException("not the fence's outcome")))
+                .isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> future.cancel(true)).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> future.obtrudeValue(null)).isInstanceOf(UnsupportedOperationException.class);
         assertThat(s.fence().isSignaled()).isFalse();
         assertThat(s.fence().error()).isEqualTo(FenceError.NONE);
         AtomicReference<Fence> got = new AtomicReference<>();
@@ -72,6 +73,15 @@ class FenceCompletionStageTest {
         s.signal();
         assertThat(got).hasValue(s.fence());
         assertThat(s.fence().error()).isEqualTo(FenceError.NONE);
+    }
+
+    @Test
+    void dependentStagesAreOrdinaryFutures() {
+        FenceSource s = timeline.newFence();
+        CompletableFuture<Long> dependent = s.fence().toCompletionStage().thenApply(Fence::seqno).toCompletableFuture();
+        assertThat(dependent.complete(42L)).as("a dependent stage belongs to its caller").isTrue();
+        s.signal();
+        assertThat(dependent.join()).isEqualTo(42L);
     }
 
     @Test
