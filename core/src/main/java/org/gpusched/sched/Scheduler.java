@@ -947,6 +947,8 @@ public final class Scheduler<P> implements AutoCloseable {
         observe(JobEvent.FINISHED, j);
         if (!j.freed && !finalized) {
             free(j);
+        } else {
+            j.deps = null; // killed: freed earlier, dependencies kept until now to order its fence
         }
     }
 
@@ -958,7 +960,9 @@ public final class Scheduler<P> implements AutoCloseable {
             backendFailed("free", j, t);
         }
         observe(JobEvent.FREED, j);
-        j.deps = null; // let dependencies go; the job itself may be held by the submitter
+        if (j.state == Job.FINISHED) {
+            j.deps = null; // let dependencies go; the job itself may be held by the submitter
+        }
     }
 
     private boolean cancel(Job<P> j) {
