@@ -188,6 +188,7 @@ public final class VirtualDispatcher implements Dispatcher {
     /** Drops all pending events; lanes stop running. */
     @Override
     public void close() {
+        checkThread();
         closed = true;
         events.clear();
     }
@@ -267,6 +268,10 @@ public final class VirtualDispatcher implements Dispatcher {
             enter();
             try {
                 work.run();
+            } catch (RuntimeException | Error t) {
+                // The Lane contract: a throwing work function is reported and swallowed.
+                System.getLogger(VirtualDispatcher.class.getName()).log(System.Logger.Level.ERROR,
+                        "lane " + name + ": work function threw", t);
             } finally {
                 leave();
             }

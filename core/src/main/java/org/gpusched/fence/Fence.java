@@ -149,7 +149,7 @@ public final class Fence {
             head = tail = null;
             deadlineHook = null;
             for (FenceCallback c = list; c != null; c = c.next) {
-                c.owner = null;
+                c.owner = FenceCallback.QUEUED; // not free until its callback starts
             }
         }
         if (list != null) {
@@ -165,6 +165,7 @@ public final class Fence {
             while (c != null) {
                 FenceCallback next = c.next;
                 c.next = c.prev = null;
+                c.owner = null; // free from here on: the callback may re-register its own node
                 try {
                     c.onSignaled(this);
                 } catch (Throwable t) {
@@ -196,8 +197,8 @@ public final class Fence {
             if (signaled) {
                 return false;
             }
-            if (callback.owner != null || callback.next != null) {
-                throw new IllegalStateException("callback is already registered on a fence");
+            if (callback.owner != null) {
+                throw new IllegalStateException("callback is already registered on a fence (or queued to run)");
             }
             callback.owner = this;
             callback.prev = tail;
@@ -214,8 +215,8 @@ public final class Fence {
     /**
      * Removes a callback registered on this fence.
      *
-     * @return true if it was still pending and will now never run; false if it already ran or
-     *         is running, or was not registered here
+     * @return true if it was still pending and will now never run; false if it already ran, is
+     *         running or is about to run (the fence has signalled), or was not registered here
      */
     public boolean removeCallback(FenceCallback callback) {
         Objects.requireNonNull(callback, "callback");
@@ -371,23 +372,82 @@ public final class Fence {
 
     /**
      * A {@link CompletionStage} that completes when this fence signals: normally with the fence
-     * on success, exceptionally with a {@link FenceFailedException} on error. The stage is
-     * read-only: completing it (or a {@code toCompletableFuture()} copy of it) cannot complete
-     * or alter the fence.
+     * on success, exceptionally with a {@link FenceFailedException} (not wrapped) on error. It is
+     * read-only: every attempt to complete, cancel or overwrite it, or its
+     * {@code toCompletableFuture()}, throws {@link UnsupportedOperationException}; the fence is
+     * never affected.
      */
     public CompletionStage<Fence> toCompletionStage() {
-        CompletableFuture<Fence> f = new CompletableFuture<>();
-        if (onSignal(fence -> completeFuture(f, fence)) == null) {
-            completeFuture(f, this);
+        ReadOnlyFuture f = new ReadOnlyFuture();
+        if (onSignal(f::settle) == null) {
+            f.settle(this);
         }
-        return f.minimalCompletionStage();
+        return f;
     }
 
-    private static void completeFuture(CompletableFuture<Fence> future, Fence fence) {
-        if (fence.error().isError()) {
-            future.completeExceptionally(new FenceFailedException(fence));
-        } else {
-            future.complete(fence);
+    /**
+     * The future behind {@link #toCompletionStage()}: completed only by the fence. Every public
+     * way to complete, cancel or overwrite it throws, so neither the stage nor its
+     * {@code toCompletableFuture()} (which is itself) can alter it. Dependent stages are plain
+     * futures.
+     */
+    private static final class ReadOnlyFuture extends CompletableFuture<Fence> {
+        void settle(Fence fence) {
+            if (fence.error().isError()) {
+                super.completeExceptionally(new FenceFailedException(fence));
+            } else {
+                super.complete(fence);
+            }
+        }
+
+        private static UnsupportedOperationException readOnly() {
+            return new UnsupportedOperationException("a fence's completion stage is completed only by the fence");
+        }
+
+        @Override
+        public boolean complete(Fence value) {
+            throw readOnly();
+        }
+
+        @Override
+        public boolean completeExceptionally(Throwable ex) {
+            throw readOnly();
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            throw readOnly();
+        }
+
+        @Override
+        public void obtrudeValue(Fence value) {
+            throw readOnly();
+        }
+
+        @Override
+        public void obtrudeException(Throwable ex) {
+            throw readOnly();
+        }
+
+        @Override
+        public CompletableFuture<Fence> completeAsync(java.util.function.Supplier<? extends Fence> supplier,
+                                                      java.util.concurrent.Executor executor) {
+            throw readOnly();
+        }
+
+        @Override
+        public CompletableFuture<Fence> completeOnTimeout(Fence value, long timeout, java.util.concurrent.TimeUnit unit) {
+            throw readOnly();
+        }
+
+        @Override
+        public CompletableFuture<Fence> orTimeout(long timeout, java.util.concurrent.TimeUnit unit) {
+            throw readOnly();
+        }
+
+        @Override
+        public <U> CompletableFuture<U> newIncompleteFuture() {
+            return new CompletableFuture<>();
         }
     }
 
@@ -445,10 +505,28 @@ public final class Fence {
         }
         FenceSource out = compositeTimeline("any", in).newFence();
         forwardDeadlines(out, in);
-        Consumer<Fence> first = f -> out.signal(f.error());
-        for (Fence f : in) {
-            if (f.onSignal(first) == null) {
-                first.accept(f);
+        FenceCallback[] nodes = new FenceCallback[in.size()];
+        // The first input to signal wins; the nodes on the others are removed so that an input
+        // that never signals does not collect one node per any() call.
+        Consumer<Fence> first = f -> {
+            if (out.signal(f.error())) {
+                for (int i = 0; i < nodes.length; i++) {
+                    FenceCallback n = nodes[i];
+                    if (n != null) {
+                        in.get(i).removeCallback(n);
+                    }
+                }
+            }
+        };
+        for (int i = 0; i < in.size(); i++) {
+            FenceCallback n = in.get(i).onSignal(first);
+            if (n == null) {
+                first.accept(in.get(i));
+                break;
+            }
+            nodes[i] = n;
+            if (out.isSignaled()) {
+                in.get(i).removeCallback(n);
                 break;
             }
         }

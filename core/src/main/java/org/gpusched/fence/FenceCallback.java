@@ -14,8 +14,16 @@ package org.gpusched.fence;
  */
 public abstract class FenceCallback {
 
-    /** The fence this node is registered on, or null. Guarded by that fence's lock. */
-    Fence owner;
+    /** Marks a node whose fence has signalled but whose callback has not started yet. */
+    static final Object QUEUED = new Object();
+
+    /**
+     * The fence this node is registered on, {@link #QUEUED} once that fence has signalled and
+     * the callback waits its turn to run, or null when the node is free. Written under the
+     * owning fence's lock, except the final QUEUED to null step, done by the signalling thread
+     * just before the callback starts.
+     */
+    volatile Object owner;
     FenceCallback prev;
     FenceCallback next;
 
@@ -30,14 +38,11 @@ public abstract class FenceCallback {
      */
     protected abstract void onSignaled(Fence fence);
 
-    /** True while this node is registered on a fence that has not signalled yet. */
+    /**
+     * True while this node is registered on a fence, or its fence has signalled and the callback
+     * has not started yet. A node can be registered again only when this is false.
+     */
     public final boolean isRegistered() {
-        Fence f = owner;
-        if (f == null) {
-            return false;
-        }
-        synchronized (f) {
-            return owner != null;
-        }
+        return owner != null;
     }
 }

@@ -68,6 +68,9 @@ import org.gpusched.fence.Timeline;
  */
 public final class Scheduler<P> implements AutoCloseable {
 
+    private static final String[] STATE_NAMES = java.util.Arrays.stream(JobEvent.values())
+            .map(e -> e.name().toLowerCase(java.util.Locale.ROOT)).toArray(String[]::new);
+
     /** Jobs run per lane turn before the lane yields to other lanes of a shared pool. */
     private static final int RUN_BATCH = 64;
 
@@ -411,6 +414,7 @@ public final class Scheduler<P> implements AutoCloseable {
                 endRunning(j, e);
             }
             finalized = true;
+            publishedCredits = inFlightCredits;
         });
         closed = true;
         closedSignal.signal();
@@ -481,6 +485,18 @@ public final class Scheduler<P> implements AutoCloseable {
     }
 
     void observe(JobEvent event, Job<P> j) {
+        JobStateEvent jfr = new JobStateEvent(); // not allocated when JFR is off (escape analysis)
+        if (jfr.isEnabled()) {
+            jfr.clockNanos = clock.nanoTime();
+            jfr.state = STATE_NAMES[event.ordinal()];
+            jfr.scheduler = name;
+            jfr.entity = j.entity.name();
+            jfr.context = j.finishedSrc.fence().context();
+            jfr.seqno = j.seqno;
+            jfr.credits = j.credits();
+            jfr.error = event == JobEvent.FINISHED ? j.finished().error().name() : null;
+            jfr.commit();
+        }
         if (observer != SchedulerObserver.NONE) {
             try {
                 observer.onJobEvent(event, j, clock.nanoTime());
@@ -931,6 +947,8 @@ public final class Scheduler<P> implements AutoCloseable {
         observe(JobEvent.FINISHED, j);
         if (!j.freed && !finalized) {
             free(j);
+        } else {
+            j.deps = null; // killed: freed earlier, dependencies kept until now to order its fence
         }
     }
 
@@ -942,7 +960,9 @@ public final class Scheduler<P> implements AutoCloseable {
             backendFailed("free", j, t);
         }
         observe(JobEvent.FREED, j);
-        j.deps = null; // let dependencies go; the job itself may be held by the submitter
+        if (j.state == Job.FINISHED) {
+            j.deps = null; // let dependencies go; the job itself may be held by the submitter
+        }
     }
 
     private boolean cancel(Job<P> j) {

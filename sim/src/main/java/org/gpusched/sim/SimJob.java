@@ -25,6 +25,8 @@ public final class SimJob {
     public static final int CANCELED = 0x10;
 
     private final long durationNanos;
+    private long releaseAtNanos = -1;
+    private Object tag;
     private boolean dontReset;
     private boolean hang;
     private FenceError failWith = FenceError.NONE;
@@ -58,6 +60,35 @@ public final class SimJob {
     /** A job that takes {@code micros} microseconds of GPU time. */
     public static SimJob ofMicros(long micros) {
         return new SimJob(micros * 1000);
+    }
+
+    /**
+     * A job that occupies the ring until clock time {@code nanos} (or finishes as soon as it
+     * starts, if that time has passed): the kernel's overhead tests block the ring with a manual
+     * job and release it at a chosen time.
+     */
+    public static SimJob until(long nanos) {
+        if (nanos < 0) {
+            throw new IllegalArgumentException("release time must not be negative: " + nanos);
+        }
+        SimJob j = new SimJob(0);
+        j.releaseAtNanos = nanos;
+        return j;
+    }
+
+    /** Attaches an object of the caller's (for example its own record of the job). */
+    public SimJob tag(Object t) {
+        this.tag = t;
+        return this;
+    }
+
+    /** The object attached with {@link #tag(Object)}, or null. */
+    public Object tag() {
+        return tag;
+    }
+
+    long releaseAtNanos() {
+        return releaseAtNanos;
     }
 
     /** The timeout handler answers NO_HANG for this job (the mock's DONT_RESET). */

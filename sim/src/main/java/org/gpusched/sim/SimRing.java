@@ -22,6 +22,8 @@ import org.gpusched.sched.TimeoutVerdict;
  *   <li>Jobs execute serially, back to back, in the order {@code run} was called; the hardware
  *       fence gets the ring's next seqno at run time. A job with a duration finishes at
  *       {@code max(previous job's finish, now) + duration}.</li>
+ *   <li>A job made with {@link SimJob#until(long)} finishes at that clock time (or as soon as it
+ *       starts, if the time has passed).</li>
  *   <li>A job with duration 0 ("manual") or marked {@link SimJob#hang()} finishes only through
  *       {@link #advance(int)}, which moves the ring's completed seqno forward by {@code n} and
  *       completes every job up to it, in order.</li>
@@ -65,12 +67,14 @@ public final class SimRing implements Backend<SimJob> {
         final SimJob job;
         final FenceSource fence;
         final long seqno;
-        final long finishAt; // 0: completes only through advance()
+        final boolean manual; // completes only through advance()
+        final long finishAt;  // meaningful unless manual
 
-        Slot(SimJob job, FenceSource fence, long seqno, long finishAt) {
+        Slot(SimJob job, FenceSource fence, long seqno, boolean manual, long finishAt) {
             this.job = job;
             this.fence = fence;
             this.seqno = seqno;
+            this.manual = manual;
             this.finishAt = finishAt;
         }
     }
@@ -90,20 +94,27 @@ public final class SimRing implements Backend<SimJob> {
                 hw.signal(FenceError.DEVICE_GONE);
                 return hw.fence();
             }
-            long finishAt = 0;
             long start = now;
             Slot last = inflight.peekLast();
-            if (last != null && last.finishAt > now) {
+            if (last != null && !last.manual && last.finishAt > now) {
                 start = last.finishAt;
             }
-            if (job.durationNanos() > 0 && !job.isHang()) {
+            boolean manual;
+            long finishAt = 0;
+            if (job.isHang()) {
+                manual = true;
+            } else if (job.releaseAtNanos() >= 0) {
+                manual = false;
+                finishAt = Math.max(start, job.releaseAtNanos());
+            } else {
+                manual = job.durationNanos() == 0;
                 finishAt = start + job.durationNanos();
             }
             job.hwStart = start;
-            slot = new Slot(job, hw, hw.fence().seqno(), finishAt);
+            slot = new Slot(job, hw, hw.fence().seqno(), manual, finishAt);
             inflight.addLast(slot);
         }
-        if (slot.finishAt != 0) {
+        if (!slot.manual) {
             dispatcher.schedule(slot.finishAt, this::completeDue);
         }
         return hw.fence();
@@ -122,7 +133,7 @@ public final class SimRing implements Backend<SimJob> {
         long now = dispatcher.clock().nanoTime();
         while (!inflight.isEmpty()) {
             Slot s = inflight.peekFirst();
-            if (s.finishAt == 0 || s.finishAt > now) {
+            if (s.manual || s.finishAt > now) {
                 return;
             }
             inflight.pollFirst();
