@@ -8,13 +8,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.gpusched.fence.Fence;
 import org.gpusched.fence.FenceError;
+import org.gpusched.sched.Backend;
 import org.gpusched.sched.Entity;
 import org.gpusched.sched.JobEvent;
+import org.gpusched.sched.JobView;
 import org.gpusched.sched.Policy;
 import org.gpusched.sched.Priority;
 import org.gpusched.sched.Scheduler;
 import org.gpusched.sched.SubmittedJob;
+import org.gpusched.sched.TimeoutVerdict;
 import org.gpusched.sim.SimJob;
 import org.junit.jupiter.api.Test;
 
@@ -221,5 +225,37 @@ class CreditTests {
         assertThat(h.log.credits()).isZero();
         h.runTo(5 * MS);
         assertThat(s.inFlightCredits()).isZero();
+    }
+
+    @Test
+    void everyCallbackSeesTheClampedCreditsOfAnOversizeJob() {
+        List<String> seen = new ArrayList<>();
+        Backend<SimJob> b = new Backend<>() {
+            @Override
+            public Fence prepare(JobView<SimJob> job) {
+                seen.add("prepare=" + job.credits());
+                return null;
+            }
+
+            @Override
+            public Fence run(JobView<SimJob> job) {
+                seen.add("run=" + job.credits());
+                return h.ring.run(job);
+            }
+
+            @Override
+            public TimeoutVerdict timedOut(JobView<SimJob> job) {
+                return h.ring.timedOut(job);
+            }
+
+            @Override
+            public void free(JobView<SimJob> job) {
+                seen.add("free=" + job.credits());
+            }
+        };
+        Scheduler<SimJob> s = Scheduler.builder(b).name("gpu").creditLimit(3).dispatcher(h.d).build();
+        SubmittedJob<SimJob> big = s.newEntity("b", Priority.NORMAL).job(ms(1)).credits(10).submit();
+        h.finish(big);
+        assertThat(seen).containsExactly("prepare=3", "run=3", "free=3");
     }
 }
