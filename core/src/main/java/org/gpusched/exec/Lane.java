@@ -33,7 +33,8 @@ public interface Lane {
     /**
      * Runs {@code action} on the calling thread, mutually exclusive with the work function and
      * with other exclusive actions, then signals the lane. Re-entrant: called from inside the
-     * work function (or another exclusive action of this lane) it runs at once.
+     * work function (or another exclusive action of this lane) it runs at once, and the
+     * signal makes the work run once more afterwards.
      *
      * <p>May block until a running work function returns, so it must not be called while
      * holding a lock that the work function needs.

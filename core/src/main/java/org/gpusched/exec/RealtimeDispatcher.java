@@ -265,6 +265,7 @@ public final class RealtimeDispatcher implements Dispatcher {
         public void runExclusive(Runnable action) {
             if (lock.isHeldByCurrentThread()) {
                 action.run();
+                signal(); // the action may have left work for the lane, as from any other thread
                 return;
             }
             lock.lock();

@@ -297,6 +297,7 @@ public final class VirtualDispatcher implements Dispatcher {
             checkThread();
             if (depth > 0) {
                 action.run();
+                signal(); // the action may have left work for the lane, as from outside
                 return;
             }
             enter();

@@ -97,7 +97,7 @@ public final class Entity<P> {
         Clock clock = dispatcher.clock();
         this.scheduledTimeline = Timeline.create(name + "/scheduled", clock);
         this.finishedTimeline = Timeline.create(name, clock);
-        Scheduler<P> first = pickScheduler(schedulers);
+        Scheduler<P> first = pickScheduler(schedulers, null);
         this.current = first;
         first.attach(this);
     }
@@ -314,7 +314,7 @@ public final class Entity<P> {
             }
             return cur;
         }
-        Scheduler<P> best = pickScheduler(candidates);
+        Scheduler<P> best = pickScheduler(candidates, cur);
         if (best != cur) {
             cur.detach(this);
             best.attach(this);
@@ -323,9 +323,14 @@ public final class Entity<P> {
         return best;
     }
 
-    /** Least score among open, live schedulers; ties go to the first; dead ones only as a last resort. */
-    private static <P> Scheduler<P> pickScheduler(List<Scheduler<P>> list) {
+    /**
+     * Least score among open, live schedulers, not counting this entity's own attachment to
+     * {@code current} (else an idle entity would always look heavier where it is); ties keep
+     * {@code current}, then go to the first. Dead schedulers only as a last resort.
+     */
+    private static <P> Scheduler<P> pickScheduler(List<Scheduler<P>> list, Scheduler<P> current) {
         Scheduler<P> best = null;
+        long bestScore = Long.MAX_VALUE;
         Scheduler<P> dead = null;
         for (Scheduler<P> s : list) {
             if (s.isClosing()) {
@@ -337,8 +342,10 @@ public final class Entity<P> {
                 }
                 continue;
             }
-            if (best == null || s.score() < best.score()) {
+            long score = s == current ? s.score() - 1 : s.score();
+            if (best == null || score < bestScore || (score == bestScore && s == current)) {
                 best = s;
+                bestScore = score;
             }
         }
         if (best != null) {

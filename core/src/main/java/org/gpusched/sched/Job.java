@@ -154,7 +154,12 @@ final class Job<P> implements JobBuilder<P>, SubmittedJob<P>, JobView<P> {
 
     @Override
     public int credits() {
-        return charged != 0 ? charged : credits;
+        int c = charged;
+        if (c != 0) {
+            return c;
+        }
+        Scheduler<P> s = sched;
+        return s == null ? credits : Math.min(credits, s.creditLimit());
     }
 
     @Override

@@ -391,8 +391,11 @@ public final class Scheduler<P> implements AutoCloseable {
             }
             for (Job<P> j = pendTail; j != null; j = j.pendPrev) {
                 Fence hw = j.hwFence;
-                if (j.state == Job.RUNNING && hw != null && !hw.isSignaled() && cancel(j)) {
-                    cancelled.add(hw);
+                if (j.state == Job.RUNNING && hw != null && !hw.isSignaled()) {
+                    observe(JobEvent.CANCELED, j);
+                    if (cancel(j)) {
+                        cancelled.add(hw);
+                    }
                 }
             }
         });
@@ -410,7 +413,9 @@ public final class Scheduler<P> implements AutoCloseable {
                     hw.removeCallback(j.hwDone);
                 }
                 FenceError e = hw != null && hw.isSignaled() ? hw.error() : FenceError.CANCELED;
-                observe(JobEvent.CANCELED, j);
+                if (!j.cancelRequested) {
+                    observe(JobEvent.CANCELED, j); // on the hardware but not asked to cancel (stopped, or new)
+                }
                 endRunning(j, e);
             }
             finalized = true;
