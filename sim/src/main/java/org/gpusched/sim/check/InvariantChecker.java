@@ -11,6 +11,7 @@ import org.gpusched.fence.FenceError;
 import org.gpusched.sched.Backend;
 import org.gpusched.sched.JobEvent;
 import org.gpusched.sched.JobView;
+import org.gpusched.sched.Policy;
 import org.gpusched.sched.SchedulerObserver;
 import org.gpusched.sched.SubmittedJob;
 import org.gpusched.sim.SimJob;
@@ -141,7 +142,7 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
         }
         trace.add(now, T_SUBMIT, r.plan.index(), h.seqno());
         if (trace.keepsLines()) {
-            trace.line(now, "submit " + r.name() + " " + r.plan);
+            trace.line(now, "submit " + r.name() + " " + r.plan.describe());
         }
         if (h.scheduled().onSignal(f -> scheduledSignalled(r, f)) == null) {
             violation(r, "fences signal only after submit returns", "scheduled fence was already signalled");
@@ -269,6 +270,9 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
         if (f != null) {
             r.prepareFences.add(f);
             path("path.prepareFence");
+            if (!f.isSignaled() && r.entity.runnableHead == r) {
+                r.entity.runnableHead = null; // blocked on the prepare fence until RUNNABLE again
+            }
         }
     }
 
@@ -393,7 +397,7 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
         }
         switch (event) {
             case SUBMITTED -> submittedEvent(t, r, view);
-            case RUNNABLE -> { }
+            case RUNNABLE -> runnableEvent(t, r);
             case RUN -> runEvent(t, r, view, now);
             case HW_DONE -> hwDoneEvent(t, r, now);
             case TIMED_OUT -> timedOutEvent(t, r, now);
@@ -406,6 +410,9 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
             }
             case KILLED -> {
                 r.killedEvents++;
+                if (r.entity.runnableHead == r) {
+                    r.entity.runnableHead = null;
+                }
                 r.killedWhileClosed = r.entity.entity.isClosed() || t.scheduler.isClosing();
                 r.killedWhileDeviceGone = t.scheduler.isDeviceGone();
                 for (JobRecord.DepFence d : r.deps) {
@@ -442,14 +449,68 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
         r.seqno = view.seqno();
         if (r.entity.lastScheduler != null && r.entity.lastScheduler != t) {
             path("path.entityMoved");
+            if (r.entity.lastFinishedSeqno != r.seqno - 1) {
+                violation(r, "an entity moves to another scheduler only when idle", "moved from "
+                        + r.entity.lastScheduler.plan.name() + " while #" + (r.entity.lastFinishedSeqno + 1)
+                        + " had not finished");
+            }
         }
+        r.submitTime = view.submitTimeNanos();
         r.entity.lastScheduler = t;
         if (!t.plan.name().equals(view.schedulerName())) {
             violation(r, "the job view names its scheduler", view.schedulerName());
         }
     }
 
+    private void runnableEvent(SchedulerTrack t, JobRecord r) {
+        for (JobRecord.DepFence d : r.deps) {
+            String why = unmetDependency(r, t, d);
+            if (why != null) {
+                violation(r, "a job is runnable only after its dependencies", d.dep() + " " + why);
+            }
+        }
+        r.entity.runnableHead = r;
+    }
+
+    /**
+     * FIFO and RR: priorities are strict, and FIFO takes the oldest head job of a priority. So
+     * when {@code r} runs, no other entity of its scheduler may have a runnable head job of a
+     * higher priority, nor (FIFO) an older one of the same priority.
+     */
+    private void checkPolicyChoice(SchedulerTrack t, JobRecord r) {
+        if (t.plan.policy() == Policy.FAIR) {
+            return;
+        }
+        int prio = r.entity.entity.priority().ordinal();
+        for (EntityTrack e : entities) {
+            JobRecord other = e.runnableHead;
+            if (e == r.entity || other == null || other.sched != t) {
+                continue;
+            }
+            int p = e.entity.priority().ordinal();
+            if (p < prio) {
+                violation(r, "priorities are strict under " + t.plan.policy(), "ran at " + r.entity.entity.priority()
+                        + " while " + other.name() + " was runnable at " + e.entity.priority());
+                path("path.priorityViolationSeen");
+            } else if (p == prio && t.plan.policy() == Policy.FIFO && other.handle != null
+                    && other.submitTime < r.submitTime) {
+                violation(r, "FIFO runs the oldest runnable head job of a priority", "submitted at " + r.submitTime
+                        + "ns, while " + other.name() + " submitted at " + other.submitTime + "ns was runnable");
+            } else if (p > prio) {
+                path("path.lowerPriorityWaited");
+            } else if (t.plan.policy() == Policy.FIFO) {
+                path("path.fifoYoungerWaited");
+            }
+        }
+    }
+
     private void runEvent(SchedulerTrack t, JobRecord r, JobView<?> view, long now) {
+        checkPolicyChoice(t, r);
+        if (r.entity.runnableHead == r) {
+            r.entity.runnableHead = null;
+        } else {
+            violation(r, "a job runs only after it was reported RUNNABLE", "");
+        }
         r.runEvents++;
         r.runTime = now;
         r.charged = view.credits();
@@ -473,6 +534,9 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
         r.hwDoneWhileClosing = t.closing;
         r.hwDoneWhileDeviceGone = t.ringLost || t.scheduler.isDeviceGone();
         if (r.runEvents == 0) {
+            if (r.entity.runnableHead == r) {
+                r.entity.runnableHead = null; // popped without a run
+            }
             if (!r.prepareFaultFired) {
                 violation(r, "HW_DONE follows RUN", "no RUN event and prepare did not fail");
             }
@@ -652,6 +716,7 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
                         + t.inFlightCredits + " credits");
             }
         }
+        checkCounters();
         for (JobRecord r : jobs) {
             if (r != null) {
                 OutcomeRules.check(r, violations);
@@ -661,6 +726,45 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
             }
         }
         fingerprint = trace.fingerprint(dispatcher.eventsRun(), dispatcher.nanoTime());
+    }
+
+    /** What schedulers and entities report about themselves at the end agrees with what happened. */
+    private void checkCounters() {
+        long[] finishedBy = new long[schedulers.size()];
+        JobRecord[] lastOf = new JobRecord[entities.size()];
+        for (JobRecord r : jobs) {
+            if (r == null || r.rejected || r.sched == null) {
+                continue;
+            }
+            if (r.handle.finished().isSignaled()) {
+                finishedBy[r.sched.index]++;
+            }
+            JobRecord last = lastOf[r.entity.index];
+            if (last == null || r.seqno > last.seqno) {
+                lastOf[r.entity.index] = r;
+            }
+        }
+        for (SchedulerTrack t : schedulers) {
+            if (t.scheduler.jobsFinished() != finishedBy[t.index]) {
+                violation(t, "jobsFinished() counts the finished fences it signalled", t.scheduler.jobsFinished()
+                        + " reported, " + finishedBy[t.index] + " signalled");
+            }
+            if (t.scheduler.inFlightCredits() != 0) {
+                violation(t, "a closed scheduler has no credits in flight", "inFlightCredits() = "
+                        + t.scheduler.inFlightCredits());
+            }
+        }
+        for (EntityTrack e : entities) {
+            if (e.entity.queueDepth() != 0) {
+                violations.add("entity " + e.name, "nothing is queued after close", "queueDepth() = " + e.entity.queueDepth());
+            }
+            JobRecord last = lastOf[e.index];
+            if (last != null && last.handle.finished().isSignaled()
+                    && !e.entity.error().equals(last.handle.finished().error())) {
+                violations.add("entity " + e.name, "error() is the error of the last finished job", e.entity.error()
+                        + ", but " + last.name() + " ended " + last.handle.finished().error());
+            }
+        }
     }
 
     // ================================================================== results
@@ -728,7 +832,7 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
     // ================================================================== helpers
 
     private void violation(JobRecord r, String rule, String detail) {
-        violations.add(r.name() + " " + r.plan, rule, detail);
+        violations.add(r.name() + " " + r.plan.describe(), rule, detail);
     }
 
     private void violation(SchedulerTrack t, String rule, String detail) {

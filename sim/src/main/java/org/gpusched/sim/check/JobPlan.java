@@ -65,12 +65,17 @@ public record JobPlan(int index, int entity, long submitAtNanos, Trigger trigger
 
     @Override
     public String toString() {
+        return "job " + index + " " + describe();
+    }
+
+    /** The plan without the job's index: entity, trigger, credits, shape, dependencies, faults. */
+    public String describe() {
         String when = switch (trigger) {
             case AT_TIME -> "at " + submitAtNanos + "ns";
             case ON_FINISHED -> "when job " + triggerJob + " finishes";
             case ON_SCHEDULED -> "when job " + triggerJob + " is scheduled";
         };
-        return "job " + index + " [entity " + entity + ", " + when + ", " + credits + " credits, "
+        return "[entity " + entity + ", " + when + ", " + credits + " credits, "
                 + (durationNanos == 0 ? "manual" : durationNanos / 1000 + "us") + (hang ? ", hang" : "")
                 + (dontReset ? ", dont-reset" : "") + (failWith.isError() ? ", fails " + failWith : "")
                 + (deps.isEmpty() ? "" : ", deps " + deps) + (faults.any() ? ", " + faults : "") + "]";

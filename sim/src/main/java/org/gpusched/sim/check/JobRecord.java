@@ -26,6 +26,7 @@ final class JobRecord {
     boolean rejected;
     SchedulerTrack sched;
     long seqno;
+    long submitTime;
 
     // backend calls (counted before the call, so a throwing call counts too)
     int prepareCalls;

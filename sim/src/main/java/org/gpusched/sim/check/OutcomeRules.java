@@ -13,7 +13,7 @@ final class OutcomeRules {
     }
 
     static void check(JobRecord r, Violations v) {
-        String who = r.name() + " " + r.plan;
+        String who = r.name() + " " + r.plan.describe();
         if (r.rejected) {
             if (r.sim.runCount() != 0 || r.sim.freeCount() != 0 || r.submittedEvents != 0 || r.runCalls != 0
                     || r.freeCalls != 0) {
