@@ -47,14 +47,14 @@ class RandomScenarioInvariantsTest {
      */
     @Test
     void randomScenariosReachEveryOutcomeAndPath() {
-        Soak.Summary s = Soak.run(Soak.Options.scenarios(FIRST_SEED, 400), (r, soFar) -> { });
-        assertThat(s.counts()).as("outcomes and paths over 400 scenarios: %s", s.counts()).containsKeys(
+        Soak.Summary s = Soak.run(Soak.Options.scenarios(FIRST_SEED, 1000), (r, soFar) -> { });
+        assertThat(s.counts()).as("outcomes and paths over 1000 scenarios: %s", s.counts()).containsKeys(
                 "end.OK", "end.ESRCH", "end.ECANCELED", "end.ETIMEDOUT", "end.ENODEV", "end.EIO", "end.E71",
                 "end.E14", "end.E28", "end.refused",
                 "path.cancel", "path.canceledWithoutHardware", "path.clamped", "path.closeWithJobsOnHardware",
                 "path.creditsFull", "path.deviceGoneVerdict", "path.entityMoved", "path.killedWithPendingDependency",
                 "path.ownEntityDependency", "path.pipelined", "path.prepareFence", "path.timeout",
-                "path.timeoutNoHang", "path.lowerPriorityWaited", "path.fifoYoungerWaited");
+                "path.timeoutNoHang", "path.lowerPriorityWaited", "path.fifoYoungerWaited", "path.waitedForCredits");
         assertThat(s.faults()).isPositive();
         // most jobs complete normally: the scenarios are not all teardown
         assertThat(s.counts().get("end.OK")).isGreaterThan(s.jobs() / 2);

@@ -18,6 +18,7 @@ final class EntityTrack {
     /** The head job the scheduler reported RUNNABLE and has not run, killed or blocked since. */
     JobRecord runnableHead;
 
+    long lastSubmittedSeqno;
     long lastRunSeqno;
     long lastScheduledSeqno;
     long lastScheduledTime = Long.MIN_VALUE;

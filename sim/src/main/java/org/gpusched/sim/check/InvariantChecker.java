@@ -7,11 +7,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.gpusched.exec.VirtualDispatcher;
 import org.gpusched.fence.Fence;
-import org.gpusched.fence.FenceError;
 import org.gpusched.sched.Backend;
 import org.gpusched.sched.JobEvent;
 import org.gpusched.sched.JobView;
-import org.gpusched.sched.Policy;
 import org.gpusched.sched.SchedulerObserver;
 import org.gpusched.sched.SubmittedJob;
 import org.gpusched.sim.SimJob;
@@ -23,25 +21,33 @@ import org.gpusched.sim.SimJob;
  * scheduler's guarantees as they happen and once more at the end:
  * <ul>
  *   <li>every handed-out fence (scheduled and finished) signals exactly once, the scheduled one
- *       without error and before the finished one;</li>
+ *       without error and before the finished one, each as soon as it is due;</li>
  *   <li>every submitted job is freed exactly once (by the backend and in the ring's count), and
  *       only after its finished fence signalled unless it was killed;</li>
- *   <li>the jobs of an entity run in submission order, and its scheduled and finished fences
- *       signal in submission order with non-decreasing timestamps;</li>
+ *   <li>the jobs of an entity run in submission order, its scheduled and finished fences signal
+ *       in submission order with non-decreasing timestamps, and it moves to another scheduler
+ *       only when idle;</li>
  *   <li>a job runs only after its dependencies signalled (or, for a job of the same ring, were
- *       scheduled), and a killed job finishes only after its dependencies;</li>
- *   <li>the credits on the hardware never exceed the limit, and oversize jobs are clamped;</li>
- *   <li>the timeout fires for the oldest job on the hardware, exactly when it has been the
- *       oldest for the timeout, never early and never late;</li>
+ *       scheduled) and after the fences {@code prepare} returned; a killed job finishes only
+ *       after its dependencies;</li>
+ *   <li>the credits on the hardware never exceed the limit, and oversize jobs are clamped;
+ *       under FIFO and RR priorities are strict and FIFO takes the oldest head job; no
+ *       scheduler idles while runnable work fits;</li>
+ *   <li>the timeout fires for the oldest job on the hardware exactly when it has been the
+ *       oldest for the timeout; completions are noticed at once;</li>
  *   <li>backend callbacks of one scheduler never overlap, none runs after its
  *       {@code close()} returned, and no job runs on a closing or dead scheduler;</li>
  *   <li>each job ends with an error that its history allows (a job that never ran can only be
  *       KILLED, DEVICE_GONE, or BACKEND_FAILED from {@code prepare}; CANCELED only on a closing
- *       scheduler; and so on), and backend failures are reported for exactly the injected
- *       faults.</li>
+ *       scheduler; and so on), backend failures are reported for exactly the injected faults,
+ *       and submissions are refused only by closed entities and schedulers;</li>
+ *   <li>at the end, what schedulers and entities report about themselves agrees with what
+ *       happened.</li>
  * </ul>
- * It also folds every observation with its virtual time into a {@link #fingerprint()}, so that
- * two runs of one seed can be compared for determinism.
+ * The rules live in {@link CallRules} (backend calls), {@link HardwareRules} (job events),
+ * {@link FenceOrderRules} (fence signals), {@link OutcomeRules} and {@link EndRules} (the end);
+ * this class records, routes and reports. It also folds every observation with its virtual
+ * time into a {@link #fingerprint()}, so that two runs of one seed can be compared.
  *
  * <p>Single-threaded, like the {@link VirtualDispatcher} it runs on.
  */
@@ -59,13 +65,15 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
 
     private final RandomScenario scenario;
     private final VirtualDispatcher dispatcher;
-    private final Violations violations;
+    private final Findings findings;
+    private final HardwareRules hardware;
+    private final FenceOrderRules fenceOrder;
+    private final CallRules calls;
     private final Trace trace;
     private final List<SchedulerTrack> schedulers = new ArrayList<>();
     private final List<EntityTrack> entities = new ArrayList<>();
     private final JobRecord[] jobs;
     private final Map<SimJob, JobRecord> byPayload = new IdentityHashMap<>();
-    private final Map<String, Integer> paths = new TreeMap<>();
     private int attempted;
     private int submitted;
     private int rejected;
@@ -77,7 +85,7 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
     InvariantChecker(RandomScenario scenario, VirtualDispatcher dispatcher, boolean keepTrace) {
         this.scenario = scenario;
         this.dispatcher = dispatcher;
-        this.violations = new Violations(scenario.seed());
+        this.findings = new Findings(scenario.seed());
         this.trace = new Trace(keepTrace);
         for (int i = 0; i < scenario.schedulers().size(); i++) {
             schedulers.add(new SchedulerTrack(i, scenario.schedulers().get(i)));
@@ -86,6 +94,9 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
             entities.add(new EntityTrack(i, scenario.entities().get(i).name()));
         }
         this.jobs = new JobRecord[scenario.jobs().size()];
+        this.hardware = new HardwareRules(findings, dispatcher, entities);
+        this.fenceOrder = new FenceOrderRules(findings);
+        this.calls = new CallRules(findings);
     }
 
     // ================================================================== set-up (the runner)
@@ -165,12 +176,18 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
         }
         var e = r.entity.entity;
         if (ex instanceof org.gpusched.sched.SchedulerClosedException) {
-            boolean anyClosing = false;
+            // refused only if no candidate is open, or if the entity cannot move (not idle) and
+            // its current scheduler is closing
+            boolean allClosing = true;
             for (var s : e.schedulers()) {
-                anyClosing |= s.isClosing();
+                allClosing &= s.isClosing();
             }
-            if (!anyClosing) {
-                violation(r, "submissions are refused only by closed schedulers", ex.toString());
+            EntityTrack t = r.entity;
+            boolean idle = e.queueDepth() == 0 && t.lastFinishedSeqno == t.lastSubmittedSeqno;
+            if (!allClosing && (idle || !e.scheduler().isClosing())) {
+                violation(r, "submissions are refused only by closed schedulers", ex + " (entity "
+                        + (idle ? "idle" : "busy") + " on " + e.scheduler().name() + ", may run on "
+                        + e.schedulers().stream().map(s -> s.name() + (s.isClosing() ? " (closing)" : "")).toList() + ")");
             }
         } else if (!e.isClosed()) {
             violation(r, "submissions are refused only by closed entities", ex.toString());
@@ -208,12 +225,12 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
 
     /** Something the runner did failed in a way the library does not allow. */
     void runnerFailure(String what, Throwable failure) {
-        violations.add("run", "the library throws only where documented", what + " threw " + describe(failure));
+        findings.violation("run", "the library throws only where documented", what + " threw " + describe(failure));
     }
 
     /** The checker itself failed (a bug here, or state it did not expect). */
     void internalError(String what, Throwable failure) {
-        violations.add("checker", "internal error", what + ": " + describe(failure));
+        findings.violation("checker", "internal error", what + ": " + describe(failure));
     }
 
     /** True once every job's submission was attempted and every accepted job finished. */
@@ -261,122 +278,32 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
     }
 
     void prepared(SchedulerTrack t, JobRecord r, Fence f) {
-        if (r == null) {
-            return;
-        }
-        if (r.runCalls > 0) {
-            violation(r, "prepare is asked only before run", "prepare after run");
-        }
-        if (f != null) {
-            r.prepareFences.add(f);
-            path("path.prepareFence");
-            if (!f.isSignaled() && r.entity.runnableHead == r) {
-                r.entity.runnableHead = null; // blocked on the prepare fence until RUNNABLE again
-            }
+        if (r != null) {
+            calls.prepared(t, r, f);
         }
     }
 
     void running(SchedulerTrack t, JobRecord r, JobView<SimJob> view) {
-        if (r == null) {
-            return;
+        if (r != null) {
+            calls.running(t, r, view);
         }
-        if (r.runCalls > 1) {
-            violation(r, "run is called at most once per job", r.runCalls + " calls");
-        }
-        if (r.killedEvents > 0) {
-            violation(r, "a killed job never runs", "");
-        }
-        if (r.runEvents != 1) {
-            violation(r, "every run is observed (RUN event)", r.runEvents + " RUN events");
-        }
-        if (t.closing) {
-            violation(r, "no job runs on a closing scheduler", "");
-        }
-        if (t.scheduler.isDeviceGone()) {
-            violation(r, "no job runs after a DEVICE_GONE verdict", "");
-        }
-        EntityTrack e = r.entity;
-        if (r.seqno <= e.lastRunSeqno) {
-            violation(r, "jobs of an entity run in submission order", "ran after #" + e.lastRunSeqno);
-        }
-        e.lastRunSeqno = Math.max(e.lastRunSeqno, r.seqno);
-        int expect = Math.min(r.plan.credits(), t.plan.creditLimit());
-        if (view.credits() != expect) {
-            violation(r, "credits are clamped to the limit", "asked " + r.plan.credits() + ", limit "
-                    + t.plan.creditLimit() + ", charged " + view.credits());
-        }
-        for (JobRecord.DepFence d : r.deps) {
-            String why = unmetDependency(r, t, d);
-            if (why != null) {
-                violation(r, "a job runs only after its dependencies", d.dep() + " " + why);
-            } else if (!d.fence().isSignaled()) {
-                path(d.producer().entity == r.entity ? "path.ownEntityDependency" : "path.pipelined");
-            }
-        }
-        if (r.plan.credits() > t.plan.creditLimit()) {
-            path("path.clamped");
-        }
-        for (Fence f : r.prepareFences) {
-            if (!f.isSignaled()) {
-                violation(r, "a job runs only after the fences prepare returned", f + " is pending");
-            }
-        }
-    }
-
-    /** Why dependency {@code d} does not allow {@code r} to run now, or null if it does. */
-    private static String unmetDependency(JobRecord r, SchedulerTrack t, JobRecord.DepFence d) {
-        if (d.fence().isSignaled()) {
-            return null;
-        }
-        JobRecord producer = d.producer();
-        if (producer == null) {
-            return "has not signalled";
-        }
-        if (producer.entity == r.entity) {
-            return null; // the entity's own order covers it
-        }
-        if (d.dep().kind() == Dependency.Kind.FINISHED && producer.sched == t) {
-            // same ring: in-order execution makes "scheduled" enough (pipelining)
-            return producer.handle.scheduled().isSignaled() ? null : "is on this ring but not scheduled yet";
-        }
-        return "has not signalled (producer " + producer.name() + ")";
     }
 
     void timingOut(SchedulerTrack t, JobRecord r) {
-        if (r == null) {
-            return;
-        }
-        if (r.timedOutEvents != r.timedOutCalls) {
-            violation(r, "every timeout is observed (TIMED_OUT event)", r.timedOutEvents + " events, "
-                    + r.timedOutCalls + " calls");
+        if (r != null) {
+            calls.timingOut(t, r);
         }
     }
 
     void cancelling(SchedulerTrack t, JobRecord r) {
-        if (r == null) {
-            return;
-        }
-        if (!t.closing) {
-            violation(r, "cancel is called only by close()", "");
-        }
-        if (!t.onHardware.contains(r)) {
-            violation(r, "cancel is called only for jobs on the hardware", "");
-        }
-        path("path.cancel");
-        if (r.cancelCalls > 1) {
-            violation(r, "cancel is called at most once per job", r.cancelCalls + " calls");
+        if (r != null) {
+            calls.cancelling(t, r);
         }
     }
 
     void freeing(SchedulerTrack t, JobRecord r) {
-        if (r == null) {
-            return;
-        }
-        if (r.freeCalls > 1) {
-            violation(r, "every job is freed exactly once", "freed " + r.freeCalls + " times");
-        }
-        if (r.killedEvents == 0 && !r.handle.finished().isSignaled()) {
-            violation(r, "a job that was not killed is freed after its finished fence signalled", "");
+        if (r != null) {
+            calls.freeing(t, r);
         }
     }
 
@@ -397,10 +324,10 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
         }
         switch (event) {
             case SUBMITTED -> submittedEvent(t, r, view);
-            case RUNNABLE -> runnableEvent(t, r);
-            case RUN -> runEvent(t, r, view, now);
-            case HW_DONE -> hwDoneEvent(t, r, now);
-            case TIMED_OUT -> timedOutEvent(t, r, now);
+            case RUNNABLE -> hardware.runnable(t, r);
+            case RUN -> hardware.run(t, r, view, now);
+            case HW_DONE -> hardware.hwDone(t, r, now);
+            case TIMED_OUT -> hardware.timedOut(t, r, now);
             case CANCELED -> {
                 r.canceledEvents++;
                 path("path.canceledWithoutHardware");
@@ -408,23 +335,7 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
                     violation(r, "jobs are cancelled only by close()", "");
                 }
             }
-            case KILLED -> {
-                r.killedEvents++;
-                if (r.entity.runnableHead == r) {
-                    r.entity.runnableHead = null;
-                }
-                r.killedWhileClosed = r.entity.entity.isClosed() || t.scheduler.isClosing();
-                r.killedWhileDeviceGone = t.scheduler.isDeviceGone();
-                for (JobRecord.DepFence d : r.deps) {
-                    if (!d.fence().isSignaled()) {
-                        path("path.killedWithPendingDependency");
-                        break;
-                    }
-                }
-                if (r.runEvents > 0 || r.runCalls > 0) {
-                    violation(r, "only queued jobs are killed", "it ran");
-                }
-            }
+            case KILLED -> hardware.killed(t, r, now);
             case FINISHED -> {
                 r.finishedEvents++;
                 if (!view.finished().isSignaled()) {
@@ -447,6 +358,7 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
         }
         r.sched = t;
         r.seqno = view.seqno();
+        r.entity.lastSubmittedSeqno = Math.max(r.entity.lastSubmittedSeqno, r.seqno);
         if (r.entity.lastScheduler != null && r.entity.lastScheduler != t) {
             path("path.entityMoved");
             if (r.entity.lastFinishedSeqno != r.seqno - 1) {
@@ -460,121 +372,6 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
         if (!t.plan.name().equals(view.schedulerName())) {
             violation(r, "the job view names its scheduler", view.schedulerName());
         }
-    }
-
-    private void runnableEvent(SchedulerTrack t, JobRecord r) {
-        for (JobRecord.DepFence d : r.deps) {
-            String why = unmetDependency(r, t, d);
-            if (why != null) {
-                violation(r, "a job is runnable only after its dependencies", d.dep() + " " + why);
-            }
-        }
-        r.entity.runnableHead = r;
-    }
-
-    /**
-     * FIFO and RR: priorities are strict, and FIFO takes the oldest head job of a priority. So
-     * when {@code r} runs, no other entity of its scheduler may have a runnable head job of a
-     * higher priority, nor (FIFO) an older one of the same priority.
-     */
-    private void checkPolicyChoice(SchedulerTrack t, JobRecord r) {
-        if (t.plan.policy() == Policy.FAIR) {
-            return;
-        }
-        int prio = r.entity.entity.priority().ordinal();
-        for (EntityTrack e : entities) {
-            JobRecord other = e.runnableHead;
-            if (e == r.entity || other == null || other.sched != t) {
-                continue;
-            }
-            int p = e.entity.priority().ordinal();
-            if (p < prio) {
-                violation(r, "priorities are strict under " + t.plan.policy(), "ran at " + r.entity.entity.priority()
-                        + " while " + other.name() + " was runnable at " + e.entity.priority());
-                path("path.priorityViolationSeen");
-            } else if (p == prio && t.plan.policy() == Policy.FIFO && other.handle != null
-                    && other.submitTime < r.submitTime) {
-                violation(r, "FIFO runs the oldest runnable head job of a priority", "submitted at " + r.submitTime
-                        + "ns, while " + other.name() + " submitted at " + other.submitTime + "ns was runnable");
-            } else if (p > prio) {
-                path("path.lowerPriorityWaited");
-            } else if (t.plan.policy() == Policy.FIFO) {
-                path("path.fifoYoungerWaited");
-            }
-        }
-    }
-
-    private void runEvent(SchedulerTrack t, JobRecord r, JobView<?> view, long now) {
-        checkPolicyChoice(t, r);
-        if (r.entity.runnableHead == r) {
-            r.entity.runnableHead = null;
-        } else {
-            violation(r, "a job runs only after it was reported RUNNABLE", "");
-        }
-        r.runEvents++;
-        r.runTime = now;
-        r.charged = view.credits();
-        t.inFlightCredits += r.charged;
-        t.maxInFlightCredits = Math.max(t.maxInFlightCredits, t.inFlightCredits);
-        if (t.inFlightCredits > t.plan.creditLimit()) {
-            violation(r, "credits on the hardware never exceed the limit", t.inFlightCredits + " > "
-                    + t.plan.creditLimit());
-        }
-        if (t.onHardware.isEmpty()) {
-            r.watchStart = now;
-        }
-        t.onHardware.addLast(r);
-        if (t.inFlightCredits == t.plan.creditLimit()) {
-            path("path.creditsFull");
-        }
-    }
-
-    private void hwDoneEvent(SchedulerTrack t, JobRecord r, long now) {
-        r.hwDoneEvents++;
-        r.hwDoneWhileClosing = t.closing;
-        r.hwDoneWhileDeviceGone = t.ringLost || t.scheduler.isDeviceGone();
-        if (r.runEvents == 0) {
-            if (r.entity.runnableHead == r) {
-                r.entity.runnableHead = null; // popped without a run
-            }
-            if (!r.prepareFaultFired) {
-                violation(r, "HW_DONE follows RUN", "no RUN event and prepare did not fail");
-            }
-            return; // a failed prepare skips run: it never was on the hardware
-        }
-        t.inFlightCredits -= r.charged;
-        boolean head = t.onHardware.peekFirst() == r;
-        if (head && t.plan.hasTimeout() && now > r.watchStart + t.plan.timeoutNanos()) {
-            violation(r, "the timeout fires when the oldest job has been the oldest for the timeout",
-                    "left the hardware at " + now + "ns, watched since " + r.watchStart + "ns, timeout "
-                            + t.plan.timeoutNanos() + "ns, and no timeout fired");
-        }
-        if (!t.onHardware.remove(r)) {
-            violation(r, "HW_DONE once per job on the hardware", "not on the hardware");
-        }
-        JobRecord next = t.onHardware.peekFirst();
-        if (head && next != null) {
-            next.watchStart = now;
-        }
-    }
-
-    private void timedOutEvent(SchedulerTrack t, JobRecord r, long now) {
-        r.timedOutEvents++;
-        if (!t.plan.hasTimeout()) {
-            violation(r, "no timeout without a timeout configured", "");
-            return;
-        }
-        if (t.onHardware.peekFirst() != r) {
-            violation(r, "the timeout watches the oldest job on the hardware", "oldest is "
-                    + (t.onHardware.isEmpty() ? "none" : t.onHardware.peekFirst().name()));
-            return;
-        }
-        path(r.plan.dontReset() ? "path.timeoutNoHang" : "path.timeout");
-        long due = r.watchStart + t.plan.timeoutNanos();
-        if (now != due) {
-            violation(r, "the timeout fires exactly when due", "fired at " + now + "ns, due at " + due + "ns");
-        }
-        r.watchStart = now; // NO_HANG starts a new period; RESET ends the job now anyway
     }
 
     void backendFailure(SchedulerTrack t, String callback, JobView<?> view, Throwable failure) {
@@ -629,63 +426,21 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
 
     private void scheduledSignalled(JobRecord r, Fence f) {
         long ts = f.timestampNanos();
-        r.scheduledSignals++;
         trace.add(ts, T_SCHEDULED, r.plan.index(), f.error().errno());
         if (trace.keepsLines()) {
             trace.line(ts, "scheduled " + r.name() + (f.error().isError() ? " " + f.error() : ""));
         }
-        if (r.scheduledSignals > 1) {
-            violation(r, "a fence signals exactly once", "scheduled callback ran twice");
-        }
-        if (f.error().isError()) {
-            violation(r, "scheduled fences signal without error", f.error().toString());
-        }
-        EntityTrack e = r.entity;
-        if (r.seqno != e.lastScheduledSeqno + 1) {
-            violation(r, "scheduled fences of an entity signal in submission order", "after #" + e.lastScheduledSeqno);
-        }
-        if (ts < e.lastScheduledTime) {
-            violation(r, "scheduled fences of an entity have non-decreasing timestamps", ts + " < " + e.lastScheduledTime);
-        }
-        e.lastScheduledSeqno = Math.max(e.lastScheduledSeqno, r.seqno);
-        e.lastScheduledTime = Math.max(e.lastScheduledTime, ts);
+        fenceOrder.scheduledSignalled(r, f);
     }
 
     private void finishedSignalled(JobRecord r, Fence f) {
         long ts = f.timestampNanos();
-        r.finishedSignals++;
         unfinished--;
-        r.finishedErrorSeen = f.error();
         trace.add(ts, T_FINISHED, r.plan.index(), f.error().errno());
         if (trace.keepsLines()) {
             trace.line(ts, "finished " + r.name() + " " + f.error());
         }
-        if (r.finishedSignals > 1) {
-            violation(r, "a fence signals exactly once", "finished callback ran twice");
-        }
-        Fence sched = r.handle.scheduled();
-        if (!sched.isSignaled() || r.scheduledSignals == 0) {
-            violation(r, "the scheduled fence signals before the finished fence", "");
-        } else if (sched.timestampNanos() > ts) {
-            violation(r, "the scheduled fence signals before the finished fence", "timestamps "
-                    + sched.timestampNanos() + " > " + ts);
-        }
-        EntityTrack e = r.entity;
-        if (r.seqno != e.lastFinishedSeqno + 1) {
-            violation(r, "finished fences of an entity signal in submission order", "after #" + e.lastFinishedSeqno);
-        }
-        if (ts < e.lastFinishedTime) {
-            violation(r, "finished fences of an entity have non-decreasing timestamps", ts + " < " + e.lastFinishedTime);
-        }
-        e.lastFinishedSeqno = Math.max(e.lastFinishedSeqno, r.seqno);
-        e.lastFinishedTime = Math.max(e.lastFinishedTime, ts);
-        if (r.killedEvents > 0) {
-            for (JobRecord.DepFence d : r.deps) {
-                if (!d.fence().isSignaled()) {
-                    violation(r, "a killed job finishes only after its dependencies", d.dep() + " is pending");
-                }
-            }
-        }
+        fenceOrder.finishedSignalled(r, f);
     }
 
     // ================================================================== the end
@@ -701,25 +456,16 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
         }
         finished = true;
         if (!idle) {
-            violations.add("run", "after every close, the dispatcher runs dry", dispatcher.pendingEvents()
+            findings.violation("run", "after every close, the dispatcher runs dry", dispatcher.pendingEvents()
                     + " events still pending at " + dispatcher.nanoTime() + "ns");
         }
         if (attempted != jobs.length) {
-            violations.add("run", "every planned submission was attempted", attempted + " of " + jobs.length);
+            findings.violation("run", "every planned submission was attempted", attempted + " of " + jobs.length);
         }
-        for (SchedulerTrack t : schedulers) {
-            if (!t.closeReturned || !t.scheduler.isClosed()) {
-                violation(t, "every scheduler ends closed", "");
-            }
-            if (t.inFlightCredits != 0 || !t.onHardware.isEmpty()) {
-                violation(t, "nothing is left on the hardware after close", t.onHardware.size() + " jobs, "
-                        + t.inFlightCredits + " credits");
-            }
-        }
-        checkCounters();
+        EndRules.check(schedulers, entities, jobs, findings);
         for (JobRecord r : jobs) {
             if (r != null) {
-                OutcomeRules.check(r, violations);
+                OutcomeRules.check(r, findings);
                 for (String cb : r.expectedReports) {
                     violation(r, "every injected backend failure is reported", cb + " was not reported");
                 }
@@ -728,50 +474,11 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
         fingerprint = trace.fingerprint(dispatcher.eventsRun(), dispatcher.nanoTime());
     }
 
-    /** What schedulers and entities report about themselves at the end agrees with what happened. */
-    private void checkCounters() {
-        long[] finishedBy = new long[schedulers.size()];
-        JobRecord[] lastOf = new JobRecord[entities.size()];
-        for (JobRecord r : jobs) {
-            if (r == null || r.rejected || r.sched == null) {
-                continue;
-            }
-            if (r.handle.finished().isSignaled()) {
-                finishedBy[r.sched.index]++;
-            }
-            JobRecord last = lastOf[r.entity.index];
-            if (last == null || r.seqno > last.seqno) {
-                lastOf[r.entity.index] = r;
-            }
-        }
-        for (SchedulerTrack t : schedulers) {
-            if (t.scheduler.jobsFinished() != finishedBy[t.index]) {
-                violation(t, "jobsFinished() counts the finished fences it signalled", t.scheduler.jobsFinished()
-                        + " reported, " + finishedBy[t.index] + " signalled");
-            }
-            if (t.scheduler.inFlightCredits() != 0) {
-                violation(t, "a closed scheduler has no credits in flight", "inFlightCredits() = "
-                        + t.scheduler.inFlightCredits());
-            }
-        }
-        for (EntityTrack e : entities) {
-            if (e.entity.queueDepth() != 0) {
-                violations.add("entity " + e.name, "nothing is queued after close", "queueDepth() = " + e.entity.queueDepth());
-            }
-            JobRecord last = lastOf[e.index];
-            if (last != null && last.handle.finished().isSignaled()
-                    && !e.entity.error().equals(last.handle.finished().error())) {
-                violations.add("entity " + e.name, "error() is the error of the last finished job", e.entity.error()
-                        + ", but " + last.name() + " ended " + last.handle.finished().error());
-            }
-        }
-    }
-
     // ================================================================== results
 
     /** The violations found, readable, each naming the seed, the subject and the rule. */
     public List<String> violations() {
-        return violations.list();
+        return findings.violations();
     }
 
     /**
@@ -779,7 +486,7 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
      * the run took paths worth covering ({@code path.timeout}, {@code path.pipelined}, ...).
      */
     public Map<String, Integer> counts() {
-        Map<String, Integer> m = new TreeMap<>(paths);
+        Map<String, Integer> m = new TreeMap<>(findings.paths());
         for (JobRecord r : jobs) {
             if (r == null) {
                 continue;
@@ -796,7 +503,7 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
     }
 
     private void path(String name) {
-        paths.merge(name, 1, Integer::sum);
+        findings.path(name);
     }
 
     /** The run's fingerprint (valid after the run ended). */
@@ -832,11 +539,11 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
     // ================================================================== helpers
 
     private void violation(JobRecord r, String rule, String detail) {
-        violations.add(r.name() + " " + r.plan.describe(), rule, detail);
+        findings.violation(r, rule, detail);
     }
 
     private void violation(SchedulerTrack t, String rule, String detail) {
-        violations.add(t.name(), rule, detail);
+        findings.violation(t, rule, detail);
     }
 
     static String describe(Throwable t) {

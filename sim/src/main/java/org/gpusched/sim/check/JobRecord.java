@@ -53,6 +53,8 @@ final class JobRecord {
     int freedEvents;
     int charged;
     long runTime = -1;
+    /** When it left the hardware (HW_DONE) or was killed (KILLED). */
+    long endTime = -1;
     long watchStart = -1;
     boolean hwDoneWhileClosing;
     boolean hwDoneWhileDeviceGone;

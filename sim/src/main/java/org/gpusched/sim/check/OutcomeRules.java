@@ -12,12 +12,12 @@ final class OutcomeRules {
     private OutcomeRules() {
     }
 
-    static void check(JobRecord r, Violations v) {
+    static void check(JobRecord r, Findings v) {
         String who = r.name() + " " + r.plan.describe();
         if (r.rejected) {
             if (r.sim.runCount() != 0 || r.sim.freeCount() != 0 || r.submittedEvents != 0 || r.runCalls != 0
                     || r.freeCalls != 0) {
-                v.add(who, "a refused submission leaves no trace", "runs " + r.sim.runCount() + ", frees "
+                v.violation(who, "a refused submission leaves no trace", "runs " + r.sim.runCount() + ", frees "
                         + r.sim.freeCount() + ", events " + r.submittedEvents);
             }
             return;
@@ -25,29 +25,29 @@ final class OutcomeRules {
         Fence scheduled = r.handle.scheduled();
         Fence finished = r.handle.finished();
         if (!scheduled.isSignaled() || r.scheduledSignals != 1) {
-            v.add(who, "every handed-out fence signals exactly once", "scheduled fence: signalled "
+            v.violation(who, "every handed-out fence signals exactly once", "scheduled fence: signalled "
                     + scheduled.isSignaled() + ", callbacks " + r.scheduledSignals);
         }
         if (!finished.isSignaled() || r.finishedSignals != 1) {
-            v.add(who, "every handed-out fence signals exactly once", "finished fence: signalled "
+            v.violation(who, "every handed-out fence signals exactly once", "finished fence: signalled "
                     + finished.isSignaled() + ", callbacks " + r.finishedSignals);
         }
         if (r.freeCalls != 1 || r.sim.freeCount() != 1 || r.freedEvents != 1) {
-            v.add(who, "every job is freed exactly once", "backend free calls " + r.freeCalls + ", ring count "
+            v.violation(who, "every job is freed exactly once", "backend free calls " + r.freeCalls + ", ring count "
                     + r.sim.freeCount() + ", FREED events " + r.freedEvents);
         }
         if (r.finishedEvents != 1) {
-            v.add(who, "every finish is observed once", r.finishedEvents + " FINISHED events");
+            v.violation(who, "every finish is observed once", r.finishedEvents + " FINISHED events");
         }
         if (r.runCalls > 1 || r.sim.runCount() > 1) {
-            v.add(who, "run is called at most once per job", "backend " + r.runCalls + ", ring " + r.sim.runCount());
+            v.violation(who, "run is called at most once per job", "backend " + r.runCalls + ", ring " + r.sim.runCount());
         }
         if (r.killedEvents + r.hwDoneEvents != 1) {
-            v.add(who, "a job ends exactly once (HW_DONE or KILLED)", "HW_DONE " + r.hwDoneEvents + ", KILLED "
+            v.violation(who, "a job ends exactly once (HW_DONE or KILLED)", "HW_DONE " + r.hwDoneEvents + ", KILLED "
                     + r.killedEvents);
         }
         if (r.timedOutEvents != r.timedOutCalls) {
-            v.add(who, "every timeout is observed", r.timedOutEvents + " TIMED_OUT events, " + r.timedOutCalls
+            v.violation(who, "every timeout is observed", r.timedOutEvents + " TIMED_OUT events, " + r.timedOutCalls
                     + " timedOut calls");
         }
         if (!finished.isSignaled()) {
@@ -55,11 +55,11 @@ final class OutcomeRules {
         }
         FenceError e = finished.error();
         if (r.finishedErrorSeen != null && !r.finishedErrorSeen.equals(e)) {
-            v.add(who, "a fence's error is set before it signals", "callback saw " + r.finishedErrorSeen + ", now " + e);
+            v.violation(who, "a fence's error is set before it signals", "callback saw " + r.finishedErrorSeen + ", now " + e);
         }
         String why = disallowed(r, e);
         if (why != null) {
-            v.add(who, "a job ends only with an error its history allows", "ended " + e + ": " + why);
+            v.violation(who, "a job ends only with an error its history allows", "ended " + e + ": " + why);
         }
     }
 

@@ -28,6 +28,20 @@ public sealed interface ScenarioAction {
     }
 
     /**
+     * Replaces the schedulers an entity may run on (it moves at its next idle submission).
+     *
+     * @param atNanos    when
+     * @param entity     which entity
+     * @param schedulers the new scheduler indices
+     */
+    record SetSchedulers(long atNanos, int entity, java.util.List<Integer> schedulers) implements ScenarioAction {
+        /** Copies the list. */
+        public SetSchedulers {
+            schedulers = java.util.List.copyOf(schedulers);
+        }
+    }
+
+    /**
      * Completes ring jobs by seqno ({@link org.gpusched.sim.SimRing#advance}).
      *
      * @param atNanos   when

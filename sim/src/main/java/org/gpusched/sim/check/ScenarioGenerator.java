@@ -80,20 +80,23 @@ final class ScenarioGenerator {
         List<EntityPlan> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Priority p = PRIORITIES[rng.nextInt(PRIORITIES.length)];
-            List<Integer> on;
-            if (schedulers > 1 && chance(30)) {
-                int[] order = shuffled(schedulers);
-                int k = 2 + rng.nextInt(schedulers - 1);
-                on = new ArrayList<>();
-                for (int j = 0; j < k; j++) {
-                    on.add(order[j]);
-                }
-            } else {
-                on = List.of(rng.nextInt(schedulers));
-            }
-            out.add(new EntityPlan("e" + i, p, on));
+            out.add(new EntityPlan("e" + i, p, schedulerSubset(schedulers)));
         }
         return out;
+    }
+
+    /** Mostly one scheduler; sometimes several, in random order (a load-balanced entity). */
+    private List<Integer> schedulerSubset(int schedulers) {
+        if (schedulers > 1 && chance(30)) {
+            int[] order = shuffled(schedulers);
+            int k = 2 + rng.nextInt(schedulers - 1);
+            List<Integer> on = new ArrayList<>(k);
+            for (int j = 0; j < k; j++) {
+                on.add(order[j]);
+            }
+            return on;
+        }
+        return List.of(rng.nextInt(schedulers));
     }
 
     /** Driver fences, per timeline in signal order (the timeline promise). */
@@ -164,6 +167,10 @@ final class ScenarioGenerator {
         for (int i = 0; i < k; i++) {
             if (driverFences > 0 && (job == 0 || chance(15))) {
                 deps.add(new Dependency(Dependency.Kind.DRIVER, rng.nextInt(driverFences)));
+            } else if (job > 1 && chance(8)) {
+                int a = job - 1 - rng.nextInt(Math.min(job, 16));
+                int b = job - 1 - rng.nextInt(Math.min(job, 16));
+                deps.add(new Dependency(chance(50) ? Dependency.Kind.ALL : Dependency.Kind.ANY, a, b));
             } else if (job > 0) {
                 int target = chance(80) ? job - 1 - rng.nextInt(Math.min(job, 16)) : rng.nextInt(job);
                 Dependency.Kind kind = chance(75) ? Dependency.Kind.FINISHED : Dependency.Kind.SCHEDULED;
@@ -207,6 +214,13 @@ final class ScenarioGenerator {
         for (int i = 0; i < priorityChanges; i++) {
             out.add(new ScenarioAction.SetPriority(micros(0, span), rng.nextInt(entities.size()),
                     PRIORITIES[rng.nextInt(PRIORITIES.length)]));
+        }
+        if (schedulers.size() > 1) {
+            int moves = rng.nextInt(4);
+            for (int i = 0; i < moves; i++) {
+                out.add(new ScenarioAction.SetSchedulers(micros(0, span), rng.nextInt(entities.size()),
+                        schedulerSubset(schedulers.size())));
+            }
         }
         int strayAdvances = rng.nextInt(4);
         for (int i = 0; i < strayAdvances; i++) {

@@ -179,6 +179,20 @@ final class ScenarioRunner {
                 deps.add(new JobRecord.DepFence(d, driverFences.get(d.index()), null));
                 continue;
             }
+            if (d.kind() == Dependency.Kind.ALL || d.kind() == Dependency.Kind.ANY) {
+                List<Fence> parts = new ArrayList<>(2);
+                for (int i : new int[] {d.index(), d.other()}) {
+                    JobRecord producer = checker.record(i);
+                    if (producer != null && producer.handle != null) {
+                        parts.add(producer.handle.finished());
+                    }
+                }
+                if (!parts.isEmpty()) {
+                    Fence f = d.kind() == Dependency.Kind.ALL ? Fence.all(parts) : Fence.any(parts);
+                    deps.add(new JobRecord.DepFence(d, f, null));
+                }
+                continue;
+            }
             JobRecord producer = checker.record(d.index());
             if (producer == null || producer.handle == null) {
                 continue; // its submission was refused: nothing to depend on
@@ -226,6 +240,14 @@ final class ScenarioRunner {
             case ScenarioAction.SetPriority a -> {
                 checker.action("set priority of " + a.entity() + " to " + a.priority(), 1, a.entity());
                 entities.get(a.entity()).setPriority(a.priority());
+            }
+            case ScenarioAction.SetSchedulers a -> {
+                checker.action("set schedulers of " + a.entity() + " to " + a.schedulers(), 7, a.entity());
+                List<Scheduler<SimJob>> on = new ArrayList<>();
+                for (int s : a.schedulers()) {
+                    on.add(checker.scheduler(s).scheduler);
+                }
+                entities.get(a.entity()).setSchedulers(on);
             }
             case ScenarioAction.Advance a -> {
                 checker.action("advance ring " + a.scheduler() + " by " + a.count(), 2, a.scheduler());

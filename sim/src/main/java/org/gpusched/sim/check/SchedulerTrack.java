@@ -24,6 +24,8 @@ final class SchedulerTrack {
     boolean closing;
     boolean closeReturned;
     boolean ringLost;
+    /** The instant a work-conservation check is scheduled for (one per instant). */
+    long workCheckAt = -1;
 
     SchedulerTrack(int index, SchedulerPlan plan) {
         this.index = index;

@@ -12,7 +12,7 @@ import java.util.List;
  */
 final class Trace {
 
-    private static final int LINES_KEPT = Integer.getInteger("traceLines", 400);
+    private static final int LINES_KEPT = 400;
 
     private final boolean keepLines;
     private final ArrayDeque<String> lines;
