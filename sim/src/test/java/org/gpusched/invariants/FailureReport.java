@@ -56,7 +56,7 @@ final class FailureReport implements Soak.Listener {
         StringBuilder b = new StringBuilder().append(failed).append(" of ").append(scenarios)
                 .append(" scenarios broke invariants (").append(config).append(")\nfailing seeds: ").append(seeds)
                 .append(failed > seeds.size() ? " ..." : "")
-                .append("\nrules broken (violations counted; a scenario keeps its first 40):");
+                .append("\nrules broken (violations counted; a scenario keeps 10 per rule):");
         rules.forEach((rule, n) -> b.append("\n  ").append(n).append("  ").append(rule));
         b.append("\nfirst failure:\n").append(first.summary()).append('\n').append(first.scenario());
         first.violations().stream().limit(10).forEach(v -> b.append("\n  ").append(v));

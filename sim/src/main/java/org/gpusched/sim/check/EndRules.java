@@ -32,7 +32,7 @@ final class EndRules {
         long[] finishedBy = new long[schedulers.size()];
         JobRecord[] lastOf = new JobRecord[entities.size()];
         for (JobRecord r : jobs) {
-            if (r == null || r.rejected || r.sched == null) {
+            if (r == null || r.rejected || r.sched == null || r.handle == null) {
                 continue;
             }
             if (r.handle.finished().isSignaled()) {

@@ -491,7 +491,8 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
             if (r == null) {
                 continue;
             }
-            String k = r.rejected ? "refused" : r.handle.finished().isSignaled() ? r.handle.finished().error().name() : "pending";
+            String k = r.rejected ? "refused" : r.handle == null ? "unsubmitted"
+                    : r.handle.finished().isSignaled() ? r.handle.finished().error().name() : "pending";
             m.merge("end." + k, 1, Integer::sum);
         }
         for (SchedulerTrack t : schedulers) {

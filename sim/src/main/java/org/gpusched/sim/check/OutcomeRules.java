@@ -22,6 +22,10 @@ final class OutcomeRules {
             }
             return;
         }
+        if (r.handle == null) {
+            v.violation(who, "a submission is accepted or refused", "submit neither returned nor refused");
+            return;
+        }
         Fence scheduled = r.handle.scheduled();
         Fence finished = r.handle.finished();
         if (!scheduled.isSignaled() || r.scheduledSignals != 1) {

@@ -34,6 +34,8 @@ final class ScenarioRunner {
     private final VirtualDispatcher dispatcher = new VirtualDispatcher();
     private final InvariantChecker checker;
     private final List<Entity<SimJob>> entities = new ArrayList<>();
+    private final List<Timeline> timelines = new ArrayList<>();
+    private final List<FenceSource> driverSources = new ArrayList<>();
     private final List<Fence> driverFences = new ArrayList<>();
     /** By job index: the jobs that its fences submit. */
     private final List<List<JobPlan>> triggered = new ArrayList<>();
@@ -107,9 +109,6 @@ final class ScenarioRunner {
             checker.entity(i).entity = e;
         }
     }
-
-    private final List<Timeline> timelines = new ArrayList<>();
-    private final List<FenceSource> driverSources = new ArrayList<>();
 
     private void scheduleEvents() {
         for (int i = 0; i < scenario.driverFences().size(); i++) {
