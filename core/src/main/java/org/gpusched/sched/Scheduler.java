@@ -1018,6 +1018,9 @@ public final class Scheduler<P> implements AutoCloseable {
      * pending one.
      */
     private boolean killedDependenciesDone(Job<P> j) {
+        if (j.killDepCallback != null && j.killDepCallback.isRegistered()) {
+            return false; // still waiting; the callback posts the entity again
+        }
         Fence[] deps = j.deps;
         while (deps != null && j.depIndex < j.depCount) {
             Fence f = deps[j.depIndex];
