@@ -23,7 +23,7 @@ class RandomScenarioInvariantsTest {
     private static final int SCENARIOS = Integer.getInteger("gpusched.invariants.scenarios", 3000);
 
     /** Up to 8 schedulers, 40 entities and 1500 jobs over 60 ms: crowded run queues. */
-    private static final ScenarioConfig LARGE = new ScenarioConfig(8, 40, 200, 1500, 60_000_000L);
+    private static final ScenarioConfig LARGE = ScenarioConfig.large();
 
     @Test
     void randomScenariosKeepEveryInvariant() {

@@ -64,7 +64,7 @@ public final class RandomScenario {
      *                  diagnosing a failing seed)
      */
     public RunResult run(boolean keepTrace) {
-        return new ScenarioRunner(this, keepTrace).run();
+        return new ScenarioPlayer(this, keepTrace).run();
     }
 
     /** The seed. */

@@ -25,4 +25,9 @@ public record ScenarioConfig(int maxSchedulers, int maxEntities, int minJobs, in
     public static ScenarioConfig defaults() {
         return new ScenarioConfig(4, 12, 20, 300, 20_000_000L);
     }
+
+    /** 1-8 schedulers, 1-40 entities, 200-1500 jobs submitted within 60 ms of virtual time. */
+    public static ScenarioConfig large() {
+        return new ScenarioConfig(8, 40, 200, 1500, 60_000_000L);
+    }
 }

@@ -25,7 +25,7 @@ import org.gpusched.sim.SimRing;
  * Then the run drains (until every job finished, or a bound), everything is closed, and the
  * dispatcher runs dry.
  */
-final class ScenarioRunner {
+final class ScenarioPlayer {
 
     /** After the final closes nothing may keep the dispatcher busy for this long. */
     private static final long IDLE_BOUND_NANOS = Duration.ofSeconds(60).toNanos();
@@ -40,7 +40,7 @@ final class ScenarioRunner {
     /** By job index: the jobs that its fences submit. */
     private final List<List<JobPlan>> triggered = new ArrayList<>();
 
-    ScenarioRunner(RandomScenario scenario, boolean keepTrace) {
+    ScenarioPlayer(RandomScenario scenario, boolean keepTrace) {
         this.scenario = scenario;
         this.checker = new InvariantChecker(scenario, dispatcher, keepTrace);
     }
