@@ -228,6 +228,13 @@ public final class ScenarioParser {
         }
         boolean sync = f.containsKey("sync") && bool(f.get("sync"), path + ".sync");
         long wait = f.containsKey("wait") ? duration(f.get("wait"), path + ".wait", true) : 0;
+        // An overflowing period would silently plan no cycles at all.
+        if (BigDecimal.valueOf(jobs).multiply(BigDecimal.valueOf(jobDuration)).add(BigDecimal.valueOf(wait))
+                .compareTo(BigDecimal.valueOf(Long.MAX_VALUE / 4)) > 0) {
+            String key = f.containsKey("jobs_per_cycle") ? "jobs_per_cycle" : "job_duration";
+            throw error(f.get(key).getValueNode(), path + "." + key,
+                    "a cycle (jobs_per_cycle x job_duration + wait) would be too long to simulate");
+        }
         long duration = -1;
         if (f.containsKey("duration")) {
             duration = duration(f.get("duration"), path + ".duration", false);
