@@ -287,6 +287,19 @@ class ScenarioParserTest {
         }
 
         @Test
+        void cycleTooLongToCount() {
+            // 2^31 - 1 jobs of 2e9 s overflow a long count of nanoseconds.
+            ScenarioException e = rejects("""
+                    name: x
+                    clients:
+                      - name: a
+                        jobs_per_cycle: 2147483647
+                        job_duration: 2000000000s
+                    """, 4, "clients[0].jobs_per_cycle");
+            assertThat(e.problem()).contains("too long");
+        }
+
+        @Test
         void nonIntegerCredits() {
             ScenarioException e = rejects("""
                     name: x
