@@ -253,10 +253,14 @@ class OutputsCliTest {
         assertThat(o.err()).contains("wrote " + jfr);
         Map<Long, Set<String>> states = new HashMap<>();
         Map<String, Long> clockOfRun = new HashMap<>();
+        Set<Long> contexts = new TreeSet<>();
+        int count = 0;
         for (RecordedEvent e : RecordingFile.readAllEvents(jfr)) {
             if (!e.getEventType().getName().equals("org.gpusched.JobState")) {
                 continue;
             }
+            count++;
+            contexts.add(e.getLong("context"));
             assertThat(e.getString("scheduler")).isEqualTo("gpu");
             assertThat(e.getString("entity")).isEqualTo("a");
             assertThat(e.getInt("credits")).isEqualTo(1);
@@ -272,8 +276,12 @@ class OutputsCliTest {
         }
         // Four jobs, seqnos 1 to 4, each seen through its whole life.
         assertThat(states.keySet()).containsExactlyInAnyOrder(1L, 2L, 3L, 4L);
+        // Nothing timed out, was cancelled or killed: exactly six state changes per job.
         assertThat(states.values()).allSatisfy(s ->
-                assertThat(s).contains("submitted", "runnable", "run", "hw_done", "finished", "freed"));
+                assertThat(s).containsExactlyInAnyOrder("submitted", "runnable", "run", "hw_done", "finished", "freed"));
+        assertThat(count).isEqualTo(4 * 6);
+        // All finished fences of one entity share its fence context.
+        assertThat(contexts).hasSize(1);
         // The scheduler's clock is virtual time: the jobs were handed to the ring at 0, 3, 10, 13 ms.
         assertThat(clockOfRun).containsEntry("#1", 0L).containsEntry("#2", 3_000_000L)
                 .containsEntry("#3", 10_000_000L).containsEntry("#4", 13_000_000L);
