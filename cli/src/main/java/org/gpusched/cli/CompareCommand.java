@@ -58,17 +58,20 @@ final class CompareCommand implements Callable<Integer> {
         }
         out.print(render(results));
         out.flush();
+        Path writing = null;
         try {
             if (json != null) {
+                writing = json;
                 Files.writeString(json, ResultJson.writeAll(results), StandardCharsets.UTF_8);
                 err.println("wrote " + json);
             }
             if (plot != null) {
+                writing = plot;
                 PlotWriter.writeCompare(results, plot);
                 err.println("wrote " + plot);
             }
         } catch (IOException e) {
-            err.println("gpusched: cannot write output: " + e.getMessage());
+            err.println("gpusched: " + Scenarios.cannotWrite(writing, e));
             return 2;
         }
         return results.stream().allMatch(ScenarioResult::completed) ? 0 : 1;

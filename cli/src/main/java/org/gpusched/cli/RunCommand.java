@@ -89,25 +89,30 @@ final class RunCommand implements Callable<Integer> {
         }
         out.print(TextReport.render(r));
         out.flush();
+        Path writing = null;
         try {
             if (json != null) {
+                writing = json;
                 Files.writeString(json, ResultJson.write(r), StandardCharsets.UTF_8);
                 err.println("wrote " + json);
             }
             if (trace != null) {
+                writing = trace;
                 TraceWriter.write(r, trace);
                 err.println("wrote " + trace + " (open it at ui.perfetto.dev)");
             }
             if (plot != null) {
+                writing = plot;
                 PlotWriter.writeRun(r, plot);
                 err.println("wrote " + plot);
             }
             if (recording != null) {
+                writing = jfr;
                 recording.dump(jfr);
                 err.println("wrote " + jfr + " (jfr print --events org.gpusched.JobState " + jfr + ")");
             }
         } catch (IOException e) {
-            err.println("gpusched: cannot write output: " + e.getMessage());
+            err.println("gpusched: " + Scenarios.cannotWrite(writing, e));
             return 2;
         } finally {
             if (recording != null) {

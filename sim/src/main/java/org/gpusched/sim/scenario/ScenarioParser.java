@@ -5,7 +5,9 @@ import java.io.Reader;
 import java.io.StringReader;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -61,6 +63,10 @@ public final class ScenarioParser {
         String text;
         try {
             text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ScenarioException(path.toString(), 0, null, "cannot read the file: no such file");
+        } catch (AccessDeniedException e) {
+            throw new ScenarioException(path.toString(), 0, null, "cannot read the file: permission denied");
         } catch (IOException e) {
             throw new ScenarioException(path.toString(), 0, null, "cannot read the file: " + e.getMessage());
         }
@@ -139,11 +145,11 @@ public final class ScenarioParser {
             ClientSpec c = clients.get(i);
             for (String dep : c.dependsOn()) {
                 if (!clientNode.containsKey(dep)) {
-                    throw error(clientNodes.get(i), "clients[" + i + "].depends_on",
+                    throw error(listItem(clientNodes.get(i), "depends_on", dep), "clients[" + i + "].depends_on",
                             "unknown client '" + dep + "'; clients are " + String.join(", ", clientNode.keySet()));
                 }
                 if (dep.equals(c.name())) {
-                    throw error(clientNodes.get(i), "clients[" + i + "].depends_on",
+                    throw error(listItem(clientNodes.get(i), "depends_on", dep), "clients[" + i + "].depends_on",
                             "a client cannot depend on itself (use chain: true)");
                 }
             }
@@ -222,6 +228,13 @@ public final class ScenarioParser {
         }
         boolean sync = f.containsKey("sync") && bool(f.get("sync"), path + ".sync");
         long wait = f.containsKey("wait") ? duration(f.get("wait"), path + ".wait", true) : 0;
+        // An overflowing period would silently plan no cycles at all.
+        if (BigDecimal.valueOf(jobs).multiply(BigDecimal.valueOf(jobDuration)).add(BigDecimal.valueOf(wait))
+                .compareTo(BigDecimal.valueOf(Long.MAX_VALUE / 4)) > 0) {
+            String key = f.containsKey("jobs_per_cycle") ? "jobs_per_cycle" : "job_duration";
+            throw error(f.get(key).getValueNode(), path + "." + key,
+                    "a cycle (jobs_per_cycle x job_duration + wait) would be too long to simulate");
+        }
         long duration = -1;
         if (f.containsKey("duration")) {
             duration = duration(f.get("duration"), path + ".duration", false);
@@ -395,6 +408,26 @@ public final class ScenarioParser {
             throw error(t.getValueNode(), path, "'" + v + "' is too long");
         }
         return nanos.longValueExact();
+    }
+
+    /**
+     * The item {@code value} of the list {@code field} of a mapping, so that an error points at
+     * the offending line; the mapping itself if the item cannot be found.
+     */
+    private static Node listItem(Node mapping, String field, String value) {
+        if (mapping instanceof MappingNode m) {
+            for (NodeTuple t : m.getValue()) {
+                if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals(field)
+                        && t.getValueNode() instanceof SequenceNode list) {
+                    for (Node item : list.getValue()) {
+                        if (item instanceof ScalarNode v && v.getValue().trim().equals(value)) {
+                            return item;
+                        }
+                    }
+                }
+            }
+        }
+        return mapping;
     }
 
     private int line(Node node) {
