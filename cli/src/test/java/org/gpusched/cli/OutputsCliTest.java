@@ -181,7 +181,7 @@ class OutputsCliTest {
         int badTrack = track(t, clients, "bad");
         assertThat(markers).allSatisfy(e -> {
             assertThat(e.get("tid").asInt()).isEqualTo(badTrack);
-            assertThat(e.get("name").asText()).startsWith("E14 bad #");
+            assertThat(e.get("name").asText()).startsWith("EFAULT bad #");
         });
         long failedOnRing = onRing.stream().filter(e -> !e.get("args").get("outcome").asText().equals("OK")).count();
         assertThat(failedOnRing).isEqualTo(bad.get("jobs_failed").asLong());

@@ -50,7 +50,40 @@ public final class FenceError {
                 return e;
             }
         }
-        return new FenceError(errno, "E" + (-errno), "error " + errno);
+        String n = errnoName(-errno);
+        return new FenceError(errno, n != null ? n : "E" + (-errno), "error " + errno);
+    }
+
+    /** Linux's names of the errnos a GPU driver commonly reports, for readable output. */
+    private static String errnoName(int e) {
+        return switch (e) {
+            case 1 -> "EPERM";
+            case 2 -> "ENOENT";
+            case 4 -> "EINTR";
+            case 6 -> "ENXIO";
+            case 7 -> "E2BIG";
+            case 9 -> "EBADF";
+            case 11 -> "EAGAIN";
+            case 12 -> "ENOMEM";
+            case 13 -> "EACCES";
+            case 14 -> "EFAULT";
+            case 16 -> "EBUSY";
+            case 17 -> "EEXIST";
+            case 22 -> "EINVAL";
+            case 28 -> "ENOSPC";
+            case 32 -> "EPIPE";
+            case 35 -> "EDEADLK";
+            case 61 -> "ENODATA";
+            case 62 -> "ETIME";
+            case 71 -> "EPROTO";
+            case 75 -> "EOVERFLOW";
+            case 95 -> "EOPNOTSUPP";
+            case 103 -> "ECONNABORTED";
+            case 104 -> "ECONNRESET";
+            case 114 -> "EALREADY";
+            case 121 -> "EREMOTEIO";
+            default -> null;
+        };
     }
 
     /** The negative errno, or 0 for {@link #NONE}. */

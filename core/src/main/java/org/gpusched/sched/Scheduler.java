@@ -109,6 +109,7 @@ public final class Scheduler<P> implements AutoCloseable {
     private final RunQueue runQueue;
     private final Ewma avgJobUs = new Ewma();
     private final ArrayDeque<Job<P>> forcedEnds = new ArrayDeque<>();
+    private final ArrayDeque<Job<P>> toSignal = new ArrayDeque<>();
     private int inFlightCredits;
     private Job<P> pendHead;
     private Job<P> pendTail;
@@ -398,6 +399,7 @@ public final class Scheduler<P> implements AutoCloseable {
                     }
                 }
             }
+            signalFinished();
         });
         long deadline = clock.nanoTime() + teardownTimeoutNanos;
         for (Fence hw : cancelled) {
@@ -418,6 +420,7 @@ public final class Scheduler<P> implements AutoCloseable {
                 }
                 endRunning(j, e);
             }
+            signalFinished();
             finalized = true;
             publishedCredits = inFlightCredits;
         });
@@ -525,6 +528,7 @@ public final class Scheduler<P> implements AutoCloseable {
     private void work() {
         if (finalized) {
             processInbox(); // killed jobs may still wait for dependencies; no backend calls remain
+            signalFinished();
             return;
         }
         processForcedEnds();
@@ -536,6 +540,7 @@ public final class Scheduler<P> implements AutoCloseable {
         runJobs();
         armTimer();
         publishedCredits = inFlightCredits;
+        signalFinished();
     }
 
     private void processForcedEnds() {
@@ -948,12 +953,25 @@ public final class Scheduler<P> implements AutoCloseable {
         score.decrementAndGet();
         jobsFinished.incrementAndGet();
         j.state = Job.FINISHED;
-        j.finishedSrc.signal(j.endError);
-        observe(JobEvent.FINISHED, j);
-        if (!j.freed && !finalized) {
-            free(j);
-        } else {
-            j.deps = null; // killed: freed earlier, dependencies kept until now to order its fence
+        toSignal.add(j);
+    }
+
+    /**
+     * Signals the finished fences of the jobs finished so far, in order, and frees them. Done
+     * only where the lane no longer touches any entity in the current step: a finished fence's
+     * callbacks run arbitrary code at once (a submission that moves the now idle entity to
+     * another scheduler, for one), so the lane must be done with the entity before it signals.
+     */
+    private void signalFinished() {
+        Job<P> j;
+        while ((j = toSignal.poll()) != null) {
+            j.finishedSrc.signal(j.endError);
+            observe(JobEvent.FINISHED, j);
+            if (!j.freed && !finalized) {
+                free(j);
+            } else {
+                j.deps = null; // killed: freed earlier, dependencies kept until now to order its fence
+            }
         }
     }
 

@@ -27,7 +27,9 @@ import org.gpusched.sched.TimeoutVerdict;
  *   <li>A job with duration 0 ("manual") or marked {@link SimJob#hang()} finishes only through
  *       {@link #advance(int)}, which moves the ring's completed seqno forward by {@code n} and
  *       completes every job up to it, in order.</li>
- *   <li>A timed job behind a manual one waits for it: completion is strictly in run order.</li>
+ *   <li>A job behind a manual or hanging one waits for it: it starts when that job leaves the
+ *       ring (completed, reset by a timeout, or cancelled), and completion is strictly in run
+ *       order.</li>
  *   <li>{@code timedOut}: NO_HANG for jobs marked {@link SimJob#dontReset()}; otherwise the hardware
  *       fence signals {@link FenceError#TIMED_OUT} and the answer is RESET; DEVICE_GONE once
  *       the ring is {@link #loseDevice() lost}.</li>
@@ -62,20 +64,37 @@ public final class SimRing implements Backend<SimJob> {
         return name;
     }
 
-    /** One job on the ring. */
+    /**
+     * One job on the ring. A job behind a manual (or hanging) one cannot know when it will
+     * start: it is {@code waiting} until the jobs ahead of it leave, and is timed then.
+     */
     private static final class Slot {
         final SimJob job;
         final FenceSource fence;
         final long seqno;
-        final boolean manual; // completes only through advance()
-        final long finishAt;  // meaningful unless manual
+        boolean waiting;
+        boolean manual; // completes only through advance(), timeout or cancel
+        long finishAt;  // meaningful once timed, unless manual
 
-        Slot(SimJob job, FenceSource fence, long seqno, boolean manual, long finishAt) {
+        Slot(SimJob job, FenceSource fence, long seqno) {
             this.job = job;
             this.fence = fence;
             this.seqno = seqno;
-            this.manual = manual;
-            this.finishAt = finishAt;
+        }
+
+        /** Starts the job at {@code start}; returns true if a completion timer is needed. */
+        boolean time(long start) {
+            waiting = false;
+            job.hwStart = start;
+            if (job.isHang()) {
+                manual = true;
+            } else if (job.releaseAtNanos() >= 0) {
+                finishAt = Math.max(start, job.releaseAtNanos());
+            } else {
+                manual = job.durationNanos() == 0;
+                finishAt = start + job.durationNanos();
+            }
+            return !manual;
         }
     }
 
@@ -87,6 +106,7 @@ public final class SimRing implements Backend<SimJob> {
         FenceSource hw = timeline.newFence();
         job.hwFence = hw.fence();
         Slot slot;
+        boolean timer;
         synchronized (this) {
             jobsRun++;
             if (lost) {
@@ -94,27 +114,17 @@ public final class SimRing implements Backend<SimJob> {
                 hw.signal(FenceError.DEVICE_GONE);
                 return hw.fence();
             }
-            long start = now;
+            slot = new Slot(job, hw, hw.fence().seqno());
             Slot last = inflight.peekLast();
-            if (last != null && !last.manual && last.finishAt > now) {
-                start = last.finishAt;
-            }
-            boolean manual;
-            long finishAt = 0;
-            if (job.isHang()) {
-                manual = true;
-            } else if (job.releaseAtNanos() >= 0) {
-                manual = false;
-                finishAt = Math.max(start, job.releaseAtNanos());
+            if (last != null && (last.waiting || last.manual)) {
+                slot.waiting = true;
+                timer = false;
             } else {
-                manual = job.durationNanos() == 0;
-                finishAt = start + job.durationNanos();
+                timer = slot.time(last != null && last.finishAt > now ? last.finishAt : now);
             }
-            job.hwStart = start;
-            slot = new Slot(job, hw, hw.fence().seqno(), manual, finishAt);
             inflight.addLast(slot);
         }
-        if (!slot.manual) {
+        if (timer) {
             dispatcher.schedule(slot.finishAt, this::completeDue);
         }
         return hw.fence();
@@ -123,22 +133,55 @@ public final class SimRing implements Backend<SimJob> {
     /** Timer: completes the due timed jobs at the head of the ring. */
     private void completeDue() {
         List<Slot> done = new ArrayList<>();
+        List<Long> timers = new ArrayList<>();
         synchronized (this) {
-            collectDue(done);
+            collectDue(done, timers);
         }
-        signalAll(done);
+        finish(done, timers);
     }
 
-    private void collectDue(List<Slot> out) {
+    /**
+     * Completes the timed jobs at the head that are due, in order, timing the jobs that were
+     * waiting behind a job that has now left.
+     */
+    private void collectDue(List<Slot> out, List<Long> timers) {
         long now = dispatcher.clock().nanoTime();
-        while (!inflight.isEmpty()) {
+        for (;;) {
+            retime(now, timers);
             Slot s = inflight.peekFirst();
-            if (s.manual || s.finishAt > now) {
+            if (s == null || s.waiting || s.manual || s.finishAt > now) {
                 return;
             }
             inflight.pollFirst();
             completedSeqno = Math.max(completedSeqno, s.seqno);
             out.add(s);
+        }
+    }
+
+    /** Times the waiting jobs at the head: the first starts now, each next one after it. */
+    private void retime(long now, List<Long> timers) {
+        long start = now;
+        for (Slot s : inflight) {
+            if (!s.waiting) {
+                if (s.manual) {
+                    return;
+                }
+                start = Math.max(now, s.finishAt);
+                continue;
+            }
+            if (s.time(start)) {
+                timers.add(s.finishAt);
+                start = s.finishAt;
+            } else {
+                return; // manual again: the rest keeps waiting
+            }
+        }
+    }
+
+    private void finish(List<Slot> done, List<Long> timers) {
+        signalAll(done);
+        for (long t : timers) {
+            dispatcher.schedule(t, this::completeDue);
         }
     }
 
@@ -154,16 +197,21 @@ public final class SimRing implements Backend<SimJob> {
             throw new IllegalArgumentException("n must not be negative: " + n);
         }
         List<Slot> done = new ArrayList<>();
+        List<Long> timers = new ArrayList<>();
         int count;
         synchronized (this) {
             completedSeqno += n;
             while (!inflight.isEmpty() && inflight.peekFirst().seqno <= completedSeqno) {
-                done.add(inflight.pollFirst());
+                Slot s = inflight.pollFirst();
+                if (s.waiting) {
+                    s.job.hwStart = dispatcher.clock().nanoTime(); // completed before it was timed
+                }
+                done.add(s);
             }
             count = done.size();
-            collectDue(done);
+            collectDue(done, timers);
         }
-        signalAll(done);
+        finish(done, timers);
         return count;
     }
 
@@ -184,6 +232,8 @@ public final class SimRing implements Backend<SimJob> {
         SimJob job = view.payload();
         job.timeouts.incrementAndGet();
         Slot slot;
+        List<Slot> done = new ArrayList<>();
+        List<Long> timers = new ArrayList<>();
         synchronized (this) {
             if (lost) {
                 return TimeoutVerdict.DEVICE_GONE;
@@ -193,12 +243,16 @@ public final class SimRing implements Backend<SimJob> {
                 return TimeoutVerdict.NO_HANG;
             }
             slot = remove(job);
+            if (slot != null) {
+                collectDue(done, timers); // the jobs behind a reset job run now
+            }
         }
         if (slot != null) {
             job.set(SimJob.TIMEDOUT);
             job.hwEnd = dispatcher.clock().nanoTime();
             slot.fence.signal(FenceError.TIMED_OUT);
         }
+        finish(done, timers);
         return TimeoutVerdict.RESET;
     }
 
@@ -207,14 +261,20 @@ public final class SimRing implements Backend<SimJob> {
         SimJob job = view.payload();
         job.cancels.incrementAndGet();
         Slot slot;
+        List<Slot> done = new ArrayList<>();
+        List<Long> timers = new ArrayList<>();
         synchronized (this) {
             slot = remove(job);
+            if (slot != null) {
+                collectDue(done, timers);
+            }
         }
         if (slot != null) {
             job.set(SimJob.CANCELED);
             job.hwEnd = dispatcher.clock().nanoTime();
             slot.fence.signal(FenceError.CANCELED);
         }
+        finish(done, timers);
         return true;
     }
 

@@ -57,7 +57,7 @@ class ErrorTests {
         SubmittedJob<SimJob> j = e.job(ms(3).failWith(FenceError.of(-71))).submit();
         h.finish(j);
         assertThat(j.finished().error()).isEqualTo(FenceError.of(-71));
-        assertThat(j.finished().error().name()).isEqualTo("E71");
+        assertThat(j.finished().error().name()).isEqualTo("EPROTO");
         assertThat(j.finished().timestampNanos()).isEqualTo(3 * MS);
         assertThat(j.scheduled().error()).isEqualTo(FenceError.NONE);
         assertThat(e.error()).isEqualTo(FenceError.of(-71));

@@ -49,8 +49,8 @@ class RandomScenarioInvariantsTest {
     void randomScenariosReachEveryOutcomeAndPath() {
         Soak.Summary s = Soak.run(Soak.Options.scenarios(FIRST_SEED, 1000), (r, soFar) -> { });
         assertThat(s.counts()).as("outcomes and paths over 1000 scenarios: %s", s.counts()).containsKeys(
-                "end.OK", "end.ESRCH", "end.ECANCELED", "end.ETIMEDOUT", "end.ENODEV", "end.EIO", "end.E71",
-                "end.E14", "end.E28", "end.refused",
+                "end.OK", "end.ESRCH", "end.ECANCELED", "end.ETIMEDOUT", "end.ENODEV", "end.EIO", "end.EPROTO",
+                "end.EFAULT", "end.ENOSPC", "end.refused",
                 "path.cancel", "path.canceledWithoutHardware", "path.clamped", "path.closeWithJobsOnHardware",
                 "path.creditsFull", "path.deviceGoneVerdict", "path.entityMoved", "path.killedWithPendingDependency",
                 "path.ownEntityDependency", "path.pipelined", "path.prepareFence", "path.timeout",

@@ -52,6 +52,11 @@ public final class ScenarioParser {
             "job_duration", "credits", "sync", "wait", "duration", "chain", "depends_on", "first_job", "faults");
     private static final Set<String> FAULTS = Set.of("hang_every", "fail_every");
 
+    /** Longest duration a field may give: a scenario is an experiment, not a service. */
+    static final long MAX_DURATION_NANOS = 3_600_000_000_000L;
+    /** Most jobs one client may plan. */
+    static final long MAX_JOBS_PER_CLIENT = 10_000_000L;
+
     private final String file;
 
     private ScenarioParser(String file) {
@@ -152,6 +157,16 @@ public final class ScenarioParser {
                     throw error(listItem(clientNodes.get(i), "depends_on", dep), "clients[" + i + "].depends_on",
                             "a client cannot depend on itself (use chain: true)");
                 }
+            }
+        }
+        Scenario planned = new Scenario(name, duration, policy, scheds, clients, releaseAt);
+        for (int i = 0; i < clients.size(); i++) {
+            ClientSpec c = clients.get(i);
+            long jobs = planned.cyclesOf(c) * c.jobsPerCycle();
+            if (jobs > MAX_JOBS_PER_CLIENT) {
+                throw error(clientNodes.get(i), "clients[" + i + "]", "plans " + jobs
+                        + " jobs; the lab runs at most " + MAX_JOBS_PER_CLIENT + " per client (shorten duration or"
+                        + " lengthen the cycle)");
             }
         }
         if (releaseAt >= 0 && clients.stream().noneMatch(ClientSpec::firstJobManual)) {
@@ -404,8 +419,8 @@ public final class ScenarioParser {
         if (nanos.stripTrailingZeros().scale() > 0) {
             throw error(t.getValueNode(), path, "'" + v + "' is not a whole number of nanoseconds");
         }
-        if (nanos.compareTo(BigDecimal.valueOf(Long.MAX_VALUE / 4)) > 0) {
-            throw error(t.getValueNode(), path, "'" + v + "' is too long");
+        if (nanos.compareTo(BigDecimal.valueOf(MAX_DURATION_NANOS)) > 0) {
+            throw error(t.getValueNode(), path, "'" + v + "' is too long; the lab simulates at most 1 hour (3600s)");
         }
         return nanos.longValueExact();
     }

@@ -123,7 +123,7 @@ public final class ScenarioRunner {
             for (ClientDriver c : drivers) {
                 d.schedule(start, c::begin);
             }
-            sample(start);
+            scheduleSample(start); // like every sample: after the other events of its instant
             long bound = boundNanos();
             boolean completed = await(bound);
             stopSampling = true;
@@ -179,11 +179,14 @@ public final class ScenarioRunner {
                 samplingDone.countDown();
                 return;
             }
-            long next = t + SAMPLE_NANOS;
+            scheduleSample(t + SAMPLE_NANOS);
+        }
+
+        private void scheduleSample(long t) {
             if (d instanceof VirtualDispatcher v) {
-                v.scheduleLate(next, () -> sample(next));
+                v.scheduleLate(t, () -> sample(t));
             } else {
-                d.schedule(next, () -> sample(next));
+                d.schedule(t, () -> sample(t));
             }
         }
 

@@ -88,7 +88,9 @@ class ClientModelTest {
         assertThat(a.starvedUs()).isEqualTo(3000);
         assertThat(a.verdict()).isEqualTo("kept pace: 46 ms vs ideal 50 ms, latency p99 0.0 ms");
         assertThat(a.done()).isTrue();
-        assertThat(a.progress()).containsExactly(new ProgressSample(0, 0, 0), new ProgressSample(100_000, 5, 0));
+        // The sample at 0 comes after the first cycle was submitted: one job on the ring (credit
+        // limit 1), one queued.
+        assertThat(a.progress()).containsExactly(new ProgressSample(0, 0, 1), new ProgressSample(100_000, 5, 0));
         assertThat(r.makespanUs()).isEqualTo(46_000);
         assertThat(r.durationUs()).isEqualTo(50_000);
         assertThat(r.schedulers()).containsExactly(new SchedulerResult("gpu", 1, 30_000, 10));
@@ -130,10 +132,11 @@ class ClientModelTest {
         assertThat(a.elapsedUs()).isEqualTo(250_000);
         assertThat(a.jobWaitUs()).isEqualTo(stats(0, 122_500, 245_000, 120_000, 245_000, 50));
         assertThat(spans(r, "a")).allSatisfy(j -> assertThat(j.submitNs()).isZero());
-        // Every cycle is complete from the first sample on; the queue drains by one job per
-        // 5 ms: at 100 ms job 21 has just been handed to the ring (samples come after every
-        // other event of their instant), so 29 wait.
-        assertThat(a.progress()).containsExactly(new ProgressSample(0, 0, 0), new ProgressSample(100_000, 50, 29),
+        // Every cycle is complete from the first sample on (samples come after every other event
+        // of their instant, so the one at 0 sees all 50 submitted and the first on the ring);
+        // the queue drains by one job per 5 ms: at 100 ms job 21 has just been handed to the
+        // ring, so 29 wait.
+        assertThat(a.progress()).containsExactly(new ProgressSample(0, 50, 49), new ProgressSample(100_000, 50, 29),
                 new ProgressSample(200_000, 50, 9), new ProgressSample(300_000, 50, 0));
         assertThat(a.starvedUs()).isEqualTo(5000);
     }
@@ -154,10 +157,17 @@ class ClientModelTest {
                     assertThat(p.get(k).cycles()).isGreaterThanOrEqualTo(p.get(k - 1).cycles());
                 }
             }
-            assertThat(p.getFirst()).isEqualTo(new ProgressSample(0, 0, 0));
+            assertThat(p.getFirst().cycles()).isZero();
             assertThat(p.getLast().cycles()).isEqualTo(c.cyclesPlanned());
             assertThat(p.getLast().queueDepth()).isZero();
         }
+    }
+
+    @Test
+    void theFirstSampleSeesTheStateAfterEveryEventAtTimeZero() {
+        ScenarioResult r = Lab.run(Lab.example("kernel/two-clients/credit1-09-heavy-and-interactive.yaml"), Policy.FAIR);
+        // At time 0 heavy submitted 3 jobs and interactive 1; the ring (credit limit 1) took one.
+        assertThat(r.clients().stream().mapToLong(c -> c.progress().getFirst().queueDepth()).sum()).isEqualTo(3);
     }
 
     @Test

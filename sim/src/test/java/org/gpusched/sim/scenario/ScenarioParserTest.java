@@ -288,13 +288,13 @@ class ScenarioParserTest {
 
         @Test
         void cycleTooLongToCount() {
-            // 2^31 - 1 jobs of 2e9 s overflow a long count of nanoseconds.
+            // 2^31 - 1 jobs of an hour each overflow a long count of nanoseconds.
             ScenarioException e = rejects("""
                     name: x
                     clients:
                       - name: a
                         jobs_per_cycle: 2147483647
-                        job_duration: 2000000000s
+                        job_duration: 3600s
                     """, 4, "clients[0].jobs_per_cycle");
             assertThat(e.problem()).contains("too long");
         }
@@ -781,6 +781,7 @@ class ScenarioParserTest {
             for (String[] c : cases) {
                 Scenario sc = parses("""
                         name: x
+                        duration: 1ms
                         clients:
                           - name: a
                             job_duration: %s
