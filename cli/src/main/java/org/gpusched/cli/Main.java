@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A GPU job scheduler with a simulated GPU: run scheduling checks and experiments.",
-        subcommands = {RunCommand.class, CompareCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, CompareCommand.class, CheckCommand.class, SdkCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @Spec
