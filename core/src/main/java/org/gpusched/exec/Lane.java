@@ -41,6 +41,16 @@ public interface Lane {
      */
     void runExclusive(Runnable action);
 
+    /**
+     * Runs {@code action} on the calling thread if the lane is free right now (no work function
+     * or exclusive action running, and the caller is not inside one), exclusive like
+     * {@link #runExclusive}; never waits. Unlike {@code runExclusive} it does not signal the lane
+     * afterwards: the caller runs the work function itself as the action.
+     *
+     * @return true if the action ran; false if the lane was busy (the caller then signals it)
+     */
+    boolean tryRunExclusive(Runnable action);
+
     /** True if the calling thread is currently running this lane's work or an exclusive action. */
     boolean inLane();
 }

@@ -280,6 +280,21 @@ public final class RealtimeDispatcher implements Dispatcher {
         }
 
         @Override
+        public boolean tryRunExclusive(Runnable action) {
+            if (lock.isHeldByCurrentThread() || !lock.tryLock()) {
+                return false;
+            }
+            NonBlocking.enter();
+            try {
+                action.run();
+            } finally {
+                NonBlocking.exit();
+                lock.unlock();
+            }
+            return true;
+        }
+
+        @Override
         public boolean inLane() {
             return lock.isHeldByCurrentThread();
         }

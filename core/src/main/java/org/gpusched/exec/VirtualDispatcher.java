@@ -309,6 +309,21 @@ public final class VirtualDispatcher implements Dispatcher {
             signal();
         }
 
+        @Override
+        public boolean tryRunExclusive(Runnable action) {
+            checkThread();
+            if (depth > 0) {
+                return false;
+            }
+            enter();
+            try {
+                action.run();
+            } finally {
+                leave();
+            }
+            return true;
+        }
+
         private void enter() {
             depth++;
             NonBlocking.enter();

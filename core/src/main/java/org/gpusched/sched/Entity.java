@@ -47,13 +47,14 @@ public final class Entity<P> {
     private final Timeline finishedTimeline;
     private volatile Priority priority;
 
-    // ---- guarded by this
+    // ---- written under this; the volatile ones are also read without it (by the lane: only the
+    // lane removes the head, so a non-null head it reads stays the head until it pops it)
     private List<Scheduler<P>> candidates;
     private volatile Scheduler<P> current;
-    private Job<P> queueHead;
+    private volatile Job<P> queueHead;
     private Job<P> queueTail;
     private volatile int queued;
-    private boolean closed;
+    private volatile boolean closed;
     private Job<P> lastSubmitted;
 
     // ---- confined to the lane of the current scheduler
@@ -197,7 +198,7 @@ public final class Entity<P> {
     }
 
     /** True once {@link #close} was called. */
-    public synchronized boolean isClosed() {
+    public boolean isClosed() {
         return closed;
     }
 
@@ -297,7 +298,7 @@ public final class Entity<P> {
         }
         s.observe(JobEvent.SUBMITTED, job);
         if (first) {
-            s.post(this);
+            s.submitted(this);
         }
     }
 
@@ -368,11 +369,11 @@ public final class Entity<P> {
         current.post(this);
     }
 
-    synchronized Job<P> head() {
+    Job<P> head() {
         return queueHead;
     }
 
-    synchronized boolean closedForLane() {
+    boolean closedForLane() {
         return closed;
     }
 
@@ -412,7 +413,7 @@ public final class Entity<P> {
     }
 
     /** True if a kill must happen: closed with jobs still queued. */
-    synchronized boolean closedWithQueue() {
+    boolean closedWithQueue() {
         return closed && queueHead != null;
     }
 

@@ -38,8 +38,9 @@ import org.gpusched.fence.Timeline;
  *       (nothing skips ahead of it).</li>
  *   <li>Backend callbacks are serialized (one at a time per scheduler), run on the scheduler's
  *       {@link Lane}, never inside a call the backend made into the library (except
- *       {@code cancel}/{@code free} during {@link #close()}), and none runs after
- *       {@link #close()} returns.</li>
+ *       {@code cancel}/{@code free} during {@link #close()}, and with the opt-in
+ *       {@link Builder#directRun direct-run} mode), and none runs after {@link #close()}
+ *       returns.</li>
  *   <li>A backend that throws or returns garbage fails the job concerned
  *       ({@link FenceError#BACKEND_FAILED}) and nothing else.</li>
  *   <li>No time is read but through the dispatcher's {@link Clock}, and no thread of its own is
@@ -82,9 +83,11 @@ public final class Scheduler<P> implements AutoCloseable {
     private final Policy policy;
     private final int creditLimit;
     private final boolean pipelining;
+    private final boolean directRun;
     private final long teardownTimeoutNanos;
     private final SchedulerObserver observer;
     private final Object ringToken;
+    private final Runnable work;
     private final Lane lane;
 
     // ---- cross-thread
@@ -127,12 +130,14 @@ public final class Scheduler<P> implements AutoCloseable {
         this.policy = b.policy;
         this.creditLimit = b.creditLimit;
         this.pipelining = b.pipelining;
+        this.directRun = b.directRun;
         this.teardownTimeoutNanos = b.teardownTimeout.toNanos();
         this.observer = b.observer;
         this.timeoutNanos = b.timeout == null ? -1 : b.timeout.toNanos();
         this.runQueue = new RunQueue(policy);
         this.ringToken = new RingToken(name);
-        this.lane = dispatcher.newLane(name, this::work);
+        this.work = this::work;
+        this.lane = dispatcher.newLane(name, work);
         this.closedSignal = Timeline.create(name + "/closed", clock).newFence();
     }
 
@@ -471,25 +476,46 @@ public final class Scheduler<P> implements AutoCloseable {
 
     /** Queues {@code e} for the lane to look at (new work, dependency signalled, priority, close). */
     void post(Entity<P> e) {
+        if (enqueue(e)) {
+            lane.signal();
+        }
+    }
+
+    /**
+     * A submission made {@code e} busy. With direct-run on, the submitting thread runs the lane's
+     * work itself when the lane is free (no thread hand-off); otherwise the lane is signalled.
+     */
+    void submitted(Entity<P> e) {
+        if (enqueue(e) && !(directRun && lane.tryRunExclusive(work))) {
+            lane.signal();
+        }
+    }
+
+    private boolean enqueue(Entity<P> e) {
         if (!e.inInbox.compareAndSet(false, true)) {
-            return;
+            return false;
         }
         Entity<P> h;
         do {
             h = inbox.get();
             e.inboxNext = h;
         } while (!inbox.compareAndSet(h, e));
-        lane.signal();
+        return true;
     }
 
-    /** Hardware fence callback: runs on the signalling thread, so it only queues the job. */
+    /**
+     * Hardware fence callback, on the signalling thread: queues the job; with direct-run on, also
+     * processes it there when the lane is free.
+     */
     void hardwareDone(Job<P> j) {
         Job<P> h;
         do {
             h = completions.get();
             j.completionNext = h;
         } while (!completions.compareAndSet(h, j));
-        lane.signal();
+        if (!(directRun && lane.tryRunExclusive(work))) {
+            lane.signal();
+        }
     }
 
     void observe(JobEvent event, Job<P> j) {
@@ -1093,6 +1119,7 @@ public final class Scheduler<P> implements AutoCloseable {
         private Dispatcher dispatcher;
         private SchedulerObserver observer = SchedulerObserver.NONE;
         private boolean pipelining = true;
+        private boolean directRun;
         private Duration teardownTimeout = Duration.ofSeconds(5);
 
         private Builder(Backend<P> backend) {
@@ -1159,6 +1186,20 @@ public final class Scheduler<P> implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Opt-in latency mode (default off): a thread that submits a job to an idle entity, or
+         * signals a hardware fence, runs the scheduler's work itself when no other thread is
+         * running it, instead of handing it to the dispatcher; so {@code run} and {@code free}
+         * can then be called inside a call the backend made into the library (a submission or a
+         * fence signal). Every other rule holds: callbacks stay serialized and ordered. Only for
+         * Java backends that take no lock of their own around such calls; the C ABI never sets
+         * it.
+         */
+        public Builder<P> directRun(boolean on) {
+            this.directRun = on;
+            return this;
+        }
+
         /** How long {@link Scheduler#close()} waits for cancelled jobs' hardware fences (default 5 s). */
         public Builder<P> teardownTimeout(Duration t) {
             if (t.isNegative()) {
@@ -1186,6 +1227,7 @@ public final class Scheduler<P> implements AutoCloseable {
             c.dispatcher = dispatcher;
             c.observer = observer;
             c.pipelining = pipelining;
+            c.directRun = directRun;
             c.teardownTimeout = teardownTimeout;
             return c;
         }

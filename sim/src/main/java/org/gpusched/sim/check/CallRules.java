@@ -95,11 +95,12 @@ final class CallRules {
         }
     }
 
-    void freeing(SchedulerTrack t, JobRecord r) {
+    /** {@code finished} is the job's finished fence (the handle may not be back yet: direct-run). */
+    void freeing(SchedulerTrack t, JobRecord r, org.gpusched.fence.Fence finished) {
         if (r.freeCalls > 1) {
             findings.violation(r, "every job is freed exactly once", "freed " + r.freeCalls + " times");
         }
-        if (r.killedEvents == 0 && !r.handle.finished().isSignaled()) {
+        if (r.killedEvents == 0 && !finished.isSignaled()) {
             findings.violation(r, "a job that was not killed is freed after its finished fence signalled", "");
         }
     }

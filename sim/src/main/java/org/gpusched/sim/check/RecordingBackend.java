@@ -72,7 +72,7 @@ final class RecordingBackend implements Backend<SimJob> {
     public void free(JobView<SimJob> job) {
         JobRecord r = checker.enterCallback(track, "free", job);
         try {
-            checker.freeing(track, r);
+            checker.freeing(track, r, job.finished());
             inner.free(job);
         } finally {
             checker.exitCallback(track);

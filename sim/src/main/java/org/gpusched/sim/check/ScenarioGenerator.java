@@ -70,7 +70,8 @@ final class ScenarioGenerator {
             long timeout = chance(40) ? -1 : micros(1_000, 50_000);
             // without a tick, manual and hanging jobs end only by timeout (or close)
             long tick = timeout >= 0 && chance(20) ? 0 : logUniformMicros(200, 10_000);
-            out.add(new SchedulerPlan("s" + i, limit, policy, timeout, tick));
+            // direct-run changes which thread runs the work, never the rules: check it too
+            out.add(new SchedulerPlan("s" + i, limit, policy, timeout, tick, chance(25)));
         }
         return out;
     }

@@ -96,6 +96,7 @@ final class ScenarioPlayer {
                     .timeout(p.hasTimeout() ? Duration.ofNanos(p.timeoutNanos()) : null)
                     .dispatcher(dispatcher)
                     .observer(checker.observer(t))
+                    .directRun(p.directRun())
                     .build();
         }
         for (int i = 0; i < scenario.entities().size(); i++) {

@@ -12,8 +12,10 @@ import org.gpusched.sched.Policy;
  * @param tickNanos     period of the ring's completion tick: every period, if the ring has jobs,
  *                      it is advanced by one seqno (this is what completes manual and hanging
  *                      jobs, and completes other jobs early); 0 for none
+ * @param directRun     whether the scheduler runs in the opt-in direct-run mode
  */
-public record SchedulerPlan(String name, int creditLimit, Policy policy, long timeoutNanos, long tickNanos) {
+public record SchedulerPlan(String name, int creditLimit, Policy policy, long timeoutNanos, long tickNanos,
+                            boolean directRun) {
 
     /** True if the scheduler has a timeout. */
     public boolean hasTimeout() {
@@ -23,6 +25,6 @@ public record SchedulerPlan(String name, int creditLimit, Policy policy, long ti
     @Override
     public String toString() {
         return name + "(limit " + creditLimit + ", " + policy + ", timeout "
-                + (hasTimeout() ? timeoutNanos / 1000 + "us" : "none") + ", tick " + (tickNanos == 0 ? "none" : tickNanos / 1000 + "us") + ")";
+                + (hasTimeout() ? timeoutNanos / 1000 + "us" : "none") + ", tick " + (tickNanos == 0 ? "none" : tickNanos / 1000 + "us") + (directRun ? ", direct-run" : "") + ")";
     }
 }
