@@ -308,6 +308,12 @@ public final class Entity<P> {
      */
     private Scheduler<P> bindForSubmit() {
         Scheduler<P> cur = current;
+        if (candidates.size() == 1 && candidates.get(0) == cur) { // the common 1:1 case: nowhere to move
+            if (cur.isClosing()) {
+                throw new SchedulerClosedException("scheduler " + cur.name() + " of entity " + name + " is closed");
+            }
+            return cur;
+        }
         boolean idle = queueHead == null && (lastSubmitted == null || lastSubmitted.finished().isSignaled());
         if (!idle) {
             if (cur.isClosing()) {

@@ -91,10 +91,11 @@ public final class Scheduler<P> implements AutoCloseable {
     private final Lane lane;
 
     // ---- cross-thread
-    private final AtomicLong score = new AtomicLong();
+    /** Counters written by submitters and the lane: adders, so that they do not bounce a cache line per job. */
+    private final java.util.concurrent.atomic.LongAdder score = new java.util.concurrent.atomic.LongAdder();
     private final AtomicReference<Job<P>> completions = new AtomicReference<>();
     private final AtomicReference<Entity<P>> inbox = new AtomicReference<>();
-    private final AtomicLong jobsFinished = new AtomicLong();
+    private final java.util.concurrent.atomic.LongAdder jobsFinished = new java.util.concurrent.atomic.LongAdder();
     private volatile long timeoutNanos;
     private volatile boolean faultRequested;
     private volatile boolean deviceGone;
@@ -178,12 +179,12 @@ public final class Scheduler<P> implements AutoCloseable {
      * entity bound to several schedulers moves to the one with the least score.
      */
     public long score() {
-        return score.get();
+        return score.sum();
     }
 
     /** Number of jobs whose finished fence this scheduler signalled. */
     public long jobsFinished() {
-        return jobsFinished.get();
+        return jobsFinished.sum();
     }
 
     /** The timeout, or null if the scheduler has none. */
@@ -451,7 +452,7 @@ public final class Scheduler<P> implements AutoCloseable {
                 throw new SchedulerClosedException("scheduler " + name + " is closed");
             }
             if (entities.add(e)) {
-                score.incrementAndGet();
+                score.increment();
             }
         }
     }
@@ -459,7 +460,7 @@ public final class Scheduler<P> implements AutoCloseable {
     void detach(Entity<P> e) {
         synchronized (stateLock) {
             if (entities.remove(e)) {
-                score.decrementAndGet();
+                score.decrement();
             }
         }
     }
@@ -471,7 +472,7 @@ public final class Scheduler<P> implements AutoCloseable {
     }
 
     void jobSubmitted() {
-        score.incrementAndGet();
+        score.increment();
     }
 
     /** Queues {@code e} for the lane to look at (new work, dependency signalled, priority, close). */
@@ -976,8 +977,8 @@ public final class Scheduler<P> implements AutoCloseable {
             avgJobUs.add(d / 1000);
         }
         e.setLastError(j.endError);
-        score.decrementAndGet();
-        jobsFinished.incrementAndGet();
+        score.decrement();
+        jobsFinished.increment();
         j.state = Job.FINISHED;
         toSignal.add(j);
     }
