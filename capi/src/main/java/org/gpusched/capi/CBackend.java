@@ -64,14 +64,12 @@ final class CBackend implements Backend<CJob> {
     public Fence run(JobView<CJob> job) {
         int r = callWithOut(run, job.payload());
         long f = takeOut();
-        if (r < 0) {
+        if (r != 0) {
             if (f != 0) {
-                handles.release(f, Handles.FENCE); // a fence returned with an error is not used
+                // The reference passed to the scheduler with the fence; a failed job does not use it.
+                handles.release(f, Handles.FENCE);
             }
-            return ended(FenceError.of(Math.max(r, -4095)));
-        }
-        if (r > 0) {
-            return ended(FenceError.BACKEND_FAILED);
+            return ended(r < 0 ? FenceError.of(Math.max(r, -4095)) : FenceError.BACKEND_FAILED);
         }
         return f == 0 ? Fence.signaled() : consumeFence(f, "run_job");
     }
