@@ -65,6 +65,7 @@ struct tjob {
     gs_job *handle;
     int64_t run_at_ns;    /* CLOCK_MONOTONIC when run_job was called */
     int run_rank;         /* 1-based position among all run_job calls of its driver */
+    int cancel_rank;      /* 1-based position among all cancel_job calls of its driver */
     atomic_int runs, frees, cancels, timeouts, prepares;
     atomic_int finish_rank; /* 1-based position among its entity's finished fences */
     atomic_int finished_before_free; /* 1: its finished fence had signalled when free_job ran */
@@ -88,7 +89,7 @@ struct tdrv {
     struct tring_item *head, *tail, *hung;
     int quit, gate_closed, ring_started;
     atomic_int runs, frees, cancels, timeouts, prepares;
-    atomic_int run_counter;
+    atomic_int run_counter, cancel_counter;
     atomic_int inflight, max_inflight;
     atomic_int order_errors, dep_errors, free_errors;
     atomic_int last_seq[T_MAX_ENTITIES];
@@ -260,6 +261,7 @@ static inline void tdrv_cancel(gs_job *job, void *jd, void *sd) {
     tdrv_note(d);
     atomic_fetch_add(&d->cancels, 1);
     atomic_fetch_add(&t->cancels, 1);
+    t->cancel_rank = atomic_fetch_add(&d->cancel_counter, 1) + 1;
     if (t->hw != NULL)
         gs_fence_signal(t->hw, -ECANCELED); /* -EALREADY if the ring was first: fine */
 }
