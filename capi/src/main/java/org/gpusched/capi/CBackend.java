@@ -53,10 +53,13 @@ final class CBackend implements Backend<CJob> {
             return null;
         }
         int r = callWithOut(prepare, job.payload());
+        long f = takeOut();
         if (r != 0) {
+            if (f != 0) {
+                handles.release(f, Handles.FENCE); // handed to the scheduler with the failure: not used
+            }
             throw new IllegalStateException("prepare_job returned " + r);
         }
-        long f = takeOut();
         return f == 0 ? null : consumeFence(f, "prepare_job");
     }
 
