@@ -86,6 +86,7 @@ struct ring {
         gs_fence *fence; /* the ring's reference */
     } q[RING_SLOTS];
     int head, count, quit;
+    int stalled;          /* the ring waits on a hung job at its head */
     gs_timeline *timeline;
     gs_sched *sched;
     atomic_int resets;
@@ -96,8 +97,11 @@ static void *ring_main(void *arg) {
     pthread_mutex_lock(&r->lock);
     for (;;) {
         /* In order, like a GPU ring: a hung job at the head stalls everything behind it. */
-        while (!r->quit && (r->count == 0 || r->q[r->head].job->hangs))
+        while (!r->quit && (r->count == 0 || r->q[r->head].job->hangs)) {
+            r->stalled = r->count > 0;
             pthread_cond_wait(&r->cond, &r->lock);
+        }
+        r->stalled = 0;
         if (r->quit)
             break;
         struct slot s = r->q[r->head];
@@ -141,6 +145,7 @@ static void ring_reset(struct ring *r) {
         r->head = (r->head + 1) % RING_SLOTS;
         r->count--;
     }
+    r->stalled = 0;
     atomic_fetch_add(&r->resets, 1);
     pthread_mutex_unlock(&r->lock);
 }
@@ -177,6 +182,15 @@ static void list_pending(gs_job *job, void *job_data, void *data) {
 static enum gs_timeout_status timedout_job(gs_job *job, void *job_data, void *sched_data) {
     struct job *j = job_data;
     struct ring *r = sched_data;
+    /* Like a kernel driver, look at the hardware first: a ring that is still executing (a slow
+       job, a busy machine) is not hung. */
+    pthread_mutex_lock(&r->lock);
+    int stalled = r->stalled;
+    pthread_mutex_unlock(&r->lock);
+    if (!stalled) {
+        say("timeout %-12s the ring is still running: not a hang", j->name);
+        return GS_TIMEOUT_NO_HANG;
+    }
     say("timeout %-12s the ring is stuck: recovering", j->name);
     /* The kernel's sequence: stop, reset the hardware, see what was lost, start again. From
        inside this callback stop and start take effect at once. */

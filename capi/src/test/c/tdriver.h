@@ -251,7 +251,9 @@ static inline enum gs_timeout_status tdrv_timedout(gs_job *job, void *jd, void *
     tdrv_note(d);
     atomic_fetch_add(&d->timeouts, 1);
     atomic_fetch_add(&t->timeouts, 1);
-    return d->verdict;
+    /* A job the ring will complete is slow, not hung (a loaded machine): a real driver sees the
+       ring progressing and says so. Only hung and test-driven jobs get the test's verdict. */
+    return t->hang || t->manual ? d->verdict : GS_TIMEOUT_NO_HANG;
 }
 
 /* Like a real driver: asks the hardware to drop the job, whose fence then signals -ECANCELED. */

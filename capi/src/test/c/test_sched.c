@@ -385,8 +385,10 @@ static void recovery_inside_timedout_job_ends_the_other_pending_jobs_with_the_st
     j[0].manual = j[1].manual = 1;
     j[2].duration_ns = 0;
     tdrv_start_ring(&d);
+    CHECK_EQ(gs_sched_stop(d.sched), 0); /* both manual jobs start in one go at start */
     for (int i = 0; i < 3; i++)
         CHECK_EQ(tjob_submit(&j[i], e, NULL), 0);
+    CHECK_EQ(gs_sched_start(d.sched, 0), 0);
     finishes_with(&j[0], -ETIMEDOUT);
     finishes_with(&j[1], -ECANCELED);
     finishes_with(&j[2], 0); /* the scheduler runs again after the recovery */
@@ -613,20 +615,20 @@ static void timeout_watches_only_the_oldest_job_on_the_hardware(void) {
     struct tdrv d;
     tdrv_init(&d, "ring", 4);
     tdrv_start_ring(&d);
-    CHECK_EQ(tdrv_sched(&d, "watched", 300 * MS, GS_POLICY_FIFO), 0);
+    CHECK_EQ(tdrv_sched(&d, "watched", 1000 * MS, GS_POLICY_FIFO), 0);
     gs_entity *e = entity_on(d.sched, GS_PRIORITY_NORMAL);
-    struct tjob *j = tjobs_new(&d, 5);
-    for (int i = 0; i < 5; i++) {
-        j[i].duration_ns = 80 * MS; /* 400 ms in all, each well within the timeout */
+    struct tjob *j = tjobs_new(&d, 4);
+    for (int i = 0; i < 4; i++) {
+        j[i].duration_ns = 300 * MS; /* 1.2 s in all, each well within the timeout */
         CHECK_EQ(tjob_submit(&j[i], e, NULL), 0);
     }
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 4; i++)
         finishes_with(&j[i], 0);
     CHECK_EQ(atomic_load(&d.timeouts), 0);
     gs_entity_destroy(e, 0);
     gs_sched_destroy(d.sched);
     tdrv_fini(&d);
-    tjobs_free(j, 5);
+    tjobs_free(j, 4);
 }
 
 int main(void) {
