@@ -631,6 +631,37 @@ static void timeout_watches_only_the_oldest_job_on_the_hardware(void) {
     tjobs_free(j, 4);
 }
 
+/* The largest timeouts mean "practically never": the deadline (start + timeout) must not overflow
+   into the past, where the next wake-up of the scheduler (any submission or completion) would
+   time the running job out at once. */
+static void huge_timeouts_do_not_fire_when_the_scheduler_wakes_for_other_work(void) {
+    const int64_t huge[2] = {INT64_MAX, INT64_MAX / 2 + 1};
+    for (int k = 0; k < 2; k++) {
+        struct tdrv d;
+        tdrv_init(&d, "ring", 2);
+        CHECK_EQ(tdrv_sched(&d, "patient", huge[k], GS_POLICY_FIFO), 0);
+        gs_entity *e = entity_on(d.sched, GS_PRIORITY_NORMAL);
+        struct tjob *j = tjobs_new(&d, 3);
+        for (int i = 0; i < 3; i++) {
+            j[i].manual = 1; /* the scheduler looks at the timeout whenever something happens */
+            CHECK_EQ(tjob_submit(&j[i], e, NULL), 0);
+            CHECK(i == 2 || WAIT_UNTIL(atomic_load(&j[i].runs) == 1));
+            t_sleep_ns(10 * MS);
+        }
+        CHECK_EQ(atomic_load(&d.timeouts), 0);
+        for (int i = 0; i < 3; i++) {
+            CHECK(WAIT_UNTIL(atomic_load(&j[i].runs) == 1));
+            gs_fence_signal(j[i].hw, 0);
+            finishes_with(&j[i], 0);
+        }
+        CHECK_EQ(gs_sched_resume_timeout(d.sched, INT64_MAX), 0);
+        gs_entity_destroy(e, 0);
+        gs_sched_destroy(d.sched);
+        tdrv_fini(&d);
+        tjobs_free(j, 3);
+    }
+}
+
 int main(void) {
     CHECK_EQ(gs_init(NULL), 0);
     RUN(rr_scheduler_runs_every_job_once_in_entity_order);
@@ -657,5 +688,6 @@ int main(void) {
     RUN(timeout_enodev_stops_the_scheduler_for_good);
     RUN(unknown_timeout_verdict_counts_as_reset);
     RUN(timeout_watches_only_the_oldest_job_on_the_hardware);
+    RUN(huge_timeouts_do_not_fire_when_the_scheduler_wakes_for_other_work);
     CHECK_EXIT();
 }
