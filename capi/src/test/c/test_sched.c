@@ -662,6 +662,33 @@ static void huge_timeouts_do_not_fire_when_the_scheduler_wakes_for_other_work(vo
     }
 }
 
+static void resume_timeout_with_a_huge_remainder_does_not_fire_when_the_scheduler_wakes(void) {
+    struct tdrv d;
+    tdrv_init(&d, "ring", 2);
+    CHECK_EQ(tdrv_sched(&d, "resident", 60000 * MS, GS_POLICY_FIFO), 0);
+    gs_entity *e = entity_on(d.sched, GS_PRIORITY_NORMAL);
+    struct tjob *j = tjobs_new(&d, 3);
+    j[0].manual = j[1].manual = j[2].manual = 1;
+    CHECK_EQ(tjob_submit(&j[0], e, NULL), 0);
+    CHECK(WAIT_UNTIL(atomic_load(&j[0].runs) == 1));
+    CHECK(gs_sched_suspend_timeout(d.sched) > 0);
+    CHECK_EQ(gs_sched_resume_timeout(d.sched, INT64_MAX - 1), 0);
+    CHECK_EQ(tjob_submit(&j[1], e, NULL), 0); /* wakes the scheduler */
+    CHECK(WAIT_UNTIL(atomic_load(&j[1].runs) == 1));
+    CHECK_EQ(tjob_submit(&j[2], e, NULL), 0);
+    t_sleep_ns(10 * MS);
+    CHECK_EQ(atomic_load(&d.timeouts), 0);
+    for (int i = 0; i < 3; i++) {
+        CHECK(WAIT_UNTIL(atomic_load(&j[i].runs) == 1));
+        gs_fence_signal(j[i].hw, 0);
+        finishes_with(&j[i], 0);
+    }
+    gs_entity_destroy(e, 0);
+    gs_sched_destroy(d.sched);
+    tdrv_fini(&d);
+    tjobs_free(j, 3);
+}
+
 int main(void) {
     CHECK_EQ(gs_init(NULL), 0);
     RUN(rr_scheduler_runs_every_job_once_in_entity_order);
@@ -689,5 +716,6 @@ int main(void) {
     RUN(unknown_timeout_verdict_counts_as_reset);
     RUN(timeout_watches_only_the_oldest_job_on_the_hardware);
     RUN(huge_timeouts_do_not_fire_when_the_scheduler_wakes_for_other_work);
+    RUN(resume_timeout_with_a_huge_remainder_does_not_fire_when_the_scheduler_wakes);
     CHECK_EXIT();
 }
