@@ -53,10 +53,13 @@ final class CBackend implements Backend<CJob> {
             return null;
         }
         int r = callWithOut(prepare, job.payload());
+        long f = takeOut();
         if (r != 0) {
+            if (f != 0) {
+                handles.release(f, Handles.FENCE); // handed to the scheduler with the failure: not used
+            }
             throw new IllegalStateException("prepare_job returned " + r);
         }
-        long f = takeOut();
         return f == 0 ? null : consumeFence(f, "prepare_job");
     }
 
@@ -64,14 +67,12 @@ final class CBackend implements Backend<CJob> {
     public Fence run(JobView<CJob> job) {
         int r = callWithOut(run, job.payload());
         long f = takeOut();
-        if (r < 0) {
+        if (r != 0) {
             if (f != 0) {
-                handles.release(f, Handles.FENCE); // a fence returned with an error is not used
+                // The reference passed to the scheduler with the fence; a failed job does not use it.
+                handles.release(f, Handles.FENCE);
             }
-            return ended(FenceError.of(Math.max(r, -4095)));
-        }
-        if (r > 0) {
-            return ended(FenceError.BACKEND_FAILED);
+            return ended(r < 0 ? FenceError.of(Math.max(r, -4095)) : FenceError.BACKEND_FAILED);
         }
         return f == 0 ? Fence.signaled() : consumeFence(f, "run_job");
     }

@@ -36,12 +36,24 @@ final class FenceRef {
             this.data = data;
         }
 
+        /**
+         * Calls the C function with a handle that is valid for the whole call, as the ABI
+         * promises ("borrowed for the call"): the handle it was registered through, held by an
+         * extra reference so that a concurrent put cannot make it stale mid-call, or, if C has
+         * dropped its last reference meanwhile, a temporary handle released after the call.
+         */
         @Override
         protected void onSignaled(Fence fence) {
             synchronized (owner) {
                 owner.callbacks.remove(this);
             }
-            Downcalls.fenceCallback(cb, handle, data);
+            Handles handles = GsApi.HANDLES;
+            long borrowed = handles.retain(handle, Handles.FENCE) ? handle : handles.add(Handles.FENCE, owner);
+            try {
+                Downcalls.fenceCallback(cb, borrowed, data);
+            } finally {
+                handles.release(borrowed, Handles.FENCE); // a gs_fence_get inside the call keeps it live
+            }
         }
     }
 }
