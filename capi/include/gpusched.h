@@ -59,7 +59,7 @@ typedef void (*gs_job_visit)(gs_job *job, void *job_data, void *data);
 /* The driver's callbacks (the kernel's drm_sched_backend_ops). Run on library threads, serialized per scheduler, never inside a gs_* call made by the driver (except cancel_job/free_job during gs_sched_destroy and gs_entity_destroy, on the destroying thread). */
 struct gs_sched_ops {
   size_t size; /* sizeof(struct gs_sched_ops) */
-  int (*prepare_job)(gs_job *job, void *job_data, void *sched_data, gs_fence **dep_out); /* optional: set *dep_out to one more fence to wait for (its reference passes to the scheduler), or leave it NULL when there is none; asked again after each fence signals */
+  int (*prepare_job)(gs_job *job, void *job_data, void *sched_data, gs_fence **dep_out); /* optional: return 0 and set *dep_out to one more fence to wait for (its reference passes to the scheduler), or leave it NULL when there is none; asked again after each fence signals; a non-zero return fails the job with -EIO */
   int (*run_job)(gs_job *job, void *job_data, void *sched_data, gs_fence **hw_fence_out); /* required: submit to the hardware; set *hw_fence_out to the hardware fence (its reference passes to the scheduler); 0 with NULL = completed at once without error; < 0 = failed with that error; any other return counts as -EIO */
   enum gs_timeout_status (*timedout_job)(gs_job *job, void *job_data, void *sched_data); /* required if timeout_ns >= 0: RESET (the job ends with -ETIMEDOUT and is freed), NO_HANG (re-arm), ENODEV (the scheduler stops for good); an unknown value counts as RESET */
   void (*cancel_job)(gs_job *job, void *job_data, void *sched_data); /* optional: gs_sched_destroy is tearing down a job on the hardware; make its hardware fence signal (typically with -ECANCELED) */

@@ -62,8 +62,9 @@ final class CDefs {
             new Field("size", "size_t size", JAVA_LONG, "sizeof(struct gs_sched_ops)"),
             new Field("prepare_job",
                     "int (*prepare_job)(gs_job *job, void *job_data, void *sched_data, gs_fence **dep_out)", ADDRESS,
-                    "optional: set *dep_out to one more fence to wait for (its reference passes to the scheduler), or"
-                            + " leave it NULL when there is none; asked again after each fence signals"),
+                    "optional: return 0 and set *dep_out to one more fence to wait for (its reference passes to the"
+                            + " scheduler), or leave it NULL when there is none; asked again after each fence signals; a"
+                            + " non-zero return fails the job with -EIO"),
             new Field("run_job", "int (*run_job)(gs_job *job, void *job_data, void *sched_data, gs_fence **hw_fence_out)",
                     ADDRESS, "required: submit to the hardware; set *hw_fence_out to the hardware fence (its reference"
                     + " passes to the scheduler); 0 with NULL = completed at once without error; < 0 = failed with"

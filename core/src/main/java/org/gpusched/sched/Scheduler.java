@@ -278,7 +278,7 @@ public final class Scheduler<P> implements AutoCloseable {
             if (pendHead != null) {
                 long now = clock.nanoTime();
                 pendHead.timeoutStart = now;
-                pendHead.deadline = remainingNanos == Long.MAX_VALUE ? Long.MAX_VALUE : now + remainingNanos;
+                pendHead.deadline = saturatedAdd(now, remainingNanos);
             }
         });
     }
@@ -854,7 +854,13 @@ public final class Scheduler<P> implements AutoCloseable {
 
     private long deadlineFrom(long start) {
         long t = timeoutNanos;
-        return t < 0 ? Long.MAX_VALUE : start + t;
+        return t < 0 ? Long.MAX_VALUE : saturatedAdd(start, t);
+    }
+
+    /** {@code a + b} for a non-negative {@code b}, capped at {@link Long#MAX_VALUE} (a huge timeout never fires). */
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return r < a ? Long.MAX_VALUE : r;
     }
 
     private void checkTimeout() {
