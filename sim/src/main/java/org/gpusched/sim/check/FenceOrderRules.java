@@ -46,7 +46,7 @@ final class FenceOrderRules {
         if (r.finishedSignals > 1) {
             findings.violation(r, "a fence signals exactly once", "finished callback ran twice");
         }
-        Fence sched = r.handle.scheduled();
+        Fence sched = r.scheduledFence;
         if (!sched.isSignaled() || r.scheduledSignals == 0) {
             findings.violation(r, "the scheduled fence signals before the finished fence", "");
         } else if (sched.timestampNanos() > ts) {

@@ -155,25 +155,12 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
         if (trace.keepsLines()) {
             trace.line(now, "submit " + r.name() + " " + r.plan.describe());
         }
-        // In direct-run mode the submitting thread may run (and even finish) the job before
-        // submit returns; then the fences signalled in order already and are checked now.
-        boolean direct = directRun(h);
-        if (h.scheduled().onSignal(f -> scheduledSignalled(r, f)) == null) {
-            if (direct) {
-                scheduledSignalled(r, h.scheduled());
-            } else {
-                violation(r, "fences signal only after submit returns", "scheduled fence was already signalled");
-                r.scheduledSignals++;
-            }
-        }
-        if (h.finished().onSignal(f -> finishedSignalled(r, f)) == null) {
-            if (direct) {
-                finishedSignalled(r, h.finished());
-            } else {
-                violation(r, "fences signal only after submit returns", "finished fence was already signalled");
-                r.finishedSignals++;
-                unfinished--;
-            }
+        // The fence callbacks were registered when the SUBMITTED event came (before any work on
+        // the job could start): in direct-run mode the submitting thread may run, and even
+        // finish, the job before submit returns.
+        if (!directRun(h) && (r.scheduledSignals > 0 || r.finishedSignals > 0)) {
+            violation(r, "fences signal only after submit returns (unless direct-run)", "scheduled "
+                    + r.scheduledSignals + ", finished " + r.finishedSignals);
         }
     }
 
@@ -391,6 +378,11 @@ public final class InvariantChecker implements FaultInjectingBackend.Listener {
             }
         }
         r.submitTime = view.submitTimeNanos();
+        r.scheduledFence = view.scheduled();
+        if (view.scheduled().onSignal(f -> scheduledSignalled(r, f)) == null
+                | view.finished().onSignal(f -> finishedSignalled(r, f)) == null) {
+            violation(r, "fences are unsignalled when the job is queued", "");
+        }
         r.entity.lastScheduler = t;
         if (!t.plan.name().equals(view.schedulerName())) {
             violation(r, "the job view names its scheduler", view.schedulerName());

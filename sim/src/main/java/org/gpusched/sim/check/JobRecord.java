@@ -12,6 +12,9 @@ import org.gpusched.sim.SimJob;
  * events it caused, and its fences' signals. Written by the checker only; read by the rules.
  */
 final class JobRecord {
+    /** The job's scheduled fence, known from its SUBMITTED event (before the handle is). */
+    org.gpusched.fence.Fence scheduledFence;
+
 
     /** A dependency as submitted: the fence, and the job that produces it (null for a driver fence). */
     record DepFence(Dependency dep, Fence fence, JobRecord producer) {
