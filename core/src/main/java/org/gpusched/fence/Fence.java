@@ -137,13 +137,18 @@ public final class Fence {
     // ---------------------------------------------------------------- signalling (package)
 
     boolean signal(FenceError err) {
+        return signal(err, Long.MIN_VALUE);
+    }
+
+    /** Signals; {@code ts == Long.MIN_VALUE} means "read the timeline's clock now". */
+    boolean signal(FenceError err, long ts) {
         FenceCallback list;
         synchronized (this) {
             if (signaled) {
                 return false;
             }
             error = err;
-            timestamp = timeline.clock().nanoTime();
+            timestamp = ts == Long.MIN_VALUE ? timeline.clock().nanoTime() : ts;
             signaled = true;
             list = head;
             head = tail = null;

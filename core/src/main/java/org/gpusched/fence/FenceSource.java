@@ -43,6 +43,18 @@ public final class FenceSource {
         return fence.signal(Objects.requireNonNull(error, "error"));
     }
 
+    /**
+     * Signals the fence with {@code error}, stamped {@code timestampNanos} instead of a fresh
+     * reading of the timeline's clock: for an emitter that has just read that clock (the
+     * kernel's {@code dma_fence_signal_timestamp}). The timestamp must come from the timeline's
+     * clock and not be earlier than the moment the work behind the fence ended.
+     *
+     * @return true if this call signalled it, false if it had already signalled
+     */
+    public boolean signal(FenceError error, long timestampNanos) {
+        return fence.signal(Objects.requireNonNull(error, "error"), timestampNanos);
+    }
+
     /** True once the fence has signalled. */
     public boolean isSignaled() {
         return fence.isSignaled();

@@ -46,8 +46,12 @@ final class Job<P> implements JobBuilder<P>, SubmittedJob<P>, JobView<P> {
     Fence[] deps = NO_DEPS;
     int depCount;
 
-    /** Written by the submitter under the entity lock, then by the lane; read anywhere. */
-    volatile int state = BUILDING;
+    /**
+     * Written by the building thread (up to QUEUED, under the entity lock), then only by the
+     * lane, which reaches the job through the entity queue (a happens-before edge). Plain, not
+     * volatile: it changes four times per job on the hot path, and nobody else reads it.
+     */
+    int state = BUILDING;
 
     // Set at submit under the entity lock; immutable afterwards.
     Scheduler<P> sched;
@@ -62,7 +66,8 @@ final class Job<P> implements JobBuilder<P>, SubmittedJob<P>, JobView<P> {
     // Lane-confined.
     int depIndex;
     boolean prepared;
-    volatile int charged;
+    /** Lane-written; {@link #credits()} reads it from anywhere but computes the same value without it. */
+    int charged;
     boolean ran;
     boolean killed;
     boolean freed;

@@ -804,16 +804,17 @@ public final class Scheduler<P> implements AutoCloseable {
                 failure = FenceError.BACKEND_FAILED;
             }
         }
-        j.scheduledSrc.signal();
+        j.scheduledSrc.signal(FenceError.NONE, now);
         if (hw == null) {
-            endRunning(j, failure);
+            endRunning(j, failure, now);
             return;
         }
         j.hwFence = hw;
-        j.finishedSrc.onDeadline(j.hwDone);
-        if (!hw.addCallback(j.hwDone)) {
-            endRunning(j, hw.error()); // completed already: no hand-off needed
+        if (hw.isSignaled() || !hw.addCallback(j.hwDone)) {
+            endRunning(j, hw.error(), now); // completed already: no hand-off, no deadline to pass on
+            return;
         }
+        j.finishedSrc.onDeadline(j.hwDone);
     }
 
     // ------------------------------------------------------------------ pending list, timeout
@@ -943,7 +944,10 @@ public final class Scheduler<P> implements AutoCloseable {
 
     /** A job left the hardware with outcome {@code error}: return its credits, then finish in order. */
     private void endRunning(Job<P> j, FenceError error) {
-        long now = clock.nanoTime();
+        endRunning(j, error, clock.nanoTime());
+    }
+
+    private void endRunning(Job<P> j, FenceError error, long now) {
         removePending(j, now);
         inFlightCredits -= j.charged;
         j.gpuStart = Math.max(j.runTime, lastEndTime);
@@ -996,9 +1000,13 @@ public final class Scheduler<P> implements AutoCloseable {
      * another scheduler, for one), so the lane must be done with the entity before it signals.
      */
     private void signalFinished() {
+        if (toSignal.isEmpty()) {
+            return;
+        }
+        long now = clock.nanoTime(); // one reading for the whole flush: they signal now
         Job<P> j;
         while ((j = toSignal.poll()) != null) {
-            j.finishedSrc.signal(j.endError);
+            j.finishedSrc.signal(j.endError, now);
             observe(JobEvent.FINISHED, j);
             if (!j.freed && !finalized) {
                 free(j);
