@@ -3,12 +3,15 @@ package org.gpusched.sched;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.gpusched.exec.Clock;
 import org.gpusched.exec.Dispatcher;
@@ -16,6 +19,7 @@ import org.gpusched.exec.Lane;
 import org.gpusched.exec.NonBlocking;
 import org.gpusched.exec.RealtimeDispatcher;
 import org.gpusched.fence.Fence;
+import org.gpusched.fence.FenceCallback;
 import org.gpusched.fence.FenceError;
 import org.gpusched.fence.FenceSource;
 import org.gpusched.fence.Timeline;
@@ -69,8 +73,8 @@ import org.gpusched.fence.Timeline;
  */
 public final class Scheduler<P> implements AutoCloseable {
 
-    private static final String[] STATE_NAMES = java.util.Arrays.stream(JobEvent.values())
-            .map(e -> e.name().toLowerCase(java.util.Locale.ROOT)).toArray(String[]::new);
+    private static final String[] STATE_NAMES = Arrays.stream(JobEvent.values())
+            .map(e -> e.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);
 
     /** Jobs run per lane turn before the lane yields to other lanes of a shared pool. */
     private static final int RUN_BATCH = 64;
@@ -92,10 +96,10 @@ public final class Scheduler<P> implements AutoCloseable {
 
     // ---- cross-thread
     /** Counters written by submitters and the lane: adders, so that they do not bounce a cache line per job. */
-    private final java.util.concurrent.atomic.LongAdder score = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder score = new LongAdder();
     private final AtomicReference<Job<P>> completions = new AtomicReference<>();
     private final AtomicReference<Entity<P>> inbox = new AtomicReference<>();
-    private final java.util.concurrent.atomic.LongAdder jobsFinished = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder jobsFinished = new LongAdder();
     private volatile long timeoutNanos;
     private volatile boolean faultRequested;
     private volatile boolean deviceGone;
@@ -117,7 +121,6 @@ public final class Scheduler<P> implements AutoCloseable {
     private int inFlightCredits;
     private Job<P> pendHead;
     private Job<P> pendTail;
-    private int pendingCount;
     private boolean stopped;
     private boolean suspended;
     private boolean finalized;
@@ -830,7 +833,6 @@ public final class Scheduler<P> implements AutoCloseable {
             pendTail.pendNext = j;
         }
         pendTail = j;
-        pendingCount++;
     }
 
     private void removePending(Job<P> j, long now) {
@@ -846,7 +848,6 @@ public final class Scheduler<P> implements AutoCloseable {
             j.pendNext.pendPrev = j.pendPrev;
         }
         j.pendPrev = j.pendNext = null;
-        pendingCount--;
         if (wasHead && pendHead != null) {
             pendHead.timeoutStart = now; // the next oldest job is watched from now on
             pendHead.deadline = deadlineFrom(now);
@@ -1086,7 +1087,7 @@ public final class Scheduler<P> implements AutoCloseable {
             if (!f.isSignaled()) {
                 if (j.killDepCallback == null) {
                     Entity<P> e = j.entity;
-                    j.killDepCallback = new org.gpusched.fence.FenceCallback() {
+                    j.killDepCallback = new FenceCallback() {
                         @Override
                         protected void onSignaled(Fence fence) {
                             e.wakeScheduler();
