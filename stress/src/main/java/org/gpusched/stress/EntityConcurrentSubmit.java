@@ -19,9 +19,9 @@ import org.openjdk.jcstress.infra.results.LLLL_Result;
 /**
  * Two threads submitting into one entity at once: the seqnos are distinct and consecutive
  * (1 and 2), the jobs run in seqno order (queue order equals seqno order: seqno and queue
- * link are assigned in one atomic step), and both finish, in seqno order. Results: (first
- * submitter's seqno, second submitter's seqno, order in which the backend ran them, how they
- * finished).
+ * link are assigned in one atomic step), and both finish, in seqno order, and are freed once.
+ * Results: (first submitter's seqno, second submitter's seqno, order in which the backend ran
+ * them, how they finished: OK, or what went wrong).
  */
 @JCStressTest
 @Outcome(id = "1, 2, 12, OK", expect = ACCEPTABLE, desc = "the first submitter got seqno 1 and ran first")
@@ -59,15 +59,17 @@ public class EntityConcurrentSubmit {
         Fence a = first.finished();
         Fence b = second.finished();
         boolean done = Bounded.await(a) && Bounded.await(b);
+        Bounded.quiesce(SCHEDULER);
         r.r3 = ran.text();
+        String freed = first.payload().frees.get() + " " + second.payload().frees.get();
         Fence lower = first.seqno() < second.seqno() ? a : b;
         Fence higher = lower == a ? b : a;
         if (done && !a.error().isError() && !b.error().isError()
-                && lower.timestampNanos() <= higher.timestampNanos()) {
+                && lower.timestampNanos() <= higher.timestampNanos() && freed.equals("1 1")) {
             r.r4 = "OK";
         } else {
-            r.r4 = Bounded.outcome(a) + " " + Bounded.outcome(b)
-                    + (done && lower.timestampNanos() > higher.timestampNanos() ? " finished out of order" : "");
+            r.r4 = Bounded.outcome(a) + " " + Bounded.outcome(b) + ", freed " + freed
+                    + (done && lower.timestampNanos() > higher.timestampNanos() ? ", finished out of order" : "");
         }
         entity.close(Duration.ZERO); // lets the scheduler forget the entity
     }

@@ -16,23 +16,24 @@ import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
-import org.openjdk.jcstress.infra.results.LLLL_Result;
+import org.openjdk.jcstress.infra.results.LLLLL_Result;
 
 /**
  * Priority and scheduler-list changes racing with submission and selection. An entity on
  * scheduler A (FIFO) gets three jobs (the third after the second finished, so that it finds
  * the entity idle and may move), while another thread raises its priority, rebinds it to
  * scheduler B (FAIR) and lowers its priority. The jobs still run in submission order, all
- * finish, each runs on the scheduler it was bound to, and the entity never moves back to A.
- * Results: (run order, outcomes, where each job ran, whether each ran where it was bound).
+ * finish, each runs once on the scheduler it was bound to and is freed once, and the entity
+ * never moves back to A. Results: (run order, outcomes, where each job ran, whether each ran
+ * where it was bound, times each was freed).
  */
 @JCStressTest
-@Outcome(id = "123, OK, AAA, bound", expect = ACCEPTABLE, desc = "rebound after the last submission: all ran on A")
-@Outcome(id = "123, OK, AAB, bound", expect = ACCEPTABLE, desc = "moved to B at the third submission (idle)")
-@Outcome(id = "123, OK, BBB, bound", expect = ACCEPTABLE, desc = "rebound before the first submission: all ran on B")
-@Outcome(id = "123, OK, ABB, bound", expect = ACCEPTABLE_INTERESTING,
+@Outcome(id = "123, OK, AAA, bound, 111", expect = ACCEPTABLE, desc = "rebound after the last submission: all ran on A")
+@Outcome(id = "123, OK, AAB, bound, 111", expect = ACCEPTABLE, desc = "moved to B at the third submission (idle)")
+@Outcome(id = "123, OK, BBB, bound, 111", expect = ACCEPTABLE, desc = "rebound before the first submission: all ran on B")
+@Outcome(id = "123, OK, ABB, bound, 111", expect = ACCEPTABLE_INTERESTING,
         desc = "the first job finished before the second was submitted, and the entity moved then")
-@Outcome(expect = FORBIDDEN, desc = "out of order, a job lost or failed, moved back, or run on a scheduler it was not bound to")
+@Outcome(expect = FORBIDDEN, desc = "out of order, a job lost, failed or freed twice, moved back, or run on a scheduler it was not bound to")
 @State
 public class EntityRebindVsSelection {
 
@@ -65,12 +66,17 @@ public class EntityRebindVsSelection {
 
     /** Waits (bounded) for all jobs, then reads order and placement. */
     @Arbiter
-    public void arbiter(LLLL_Result r) {
+    public void arbiter(LLLLL_Result r) {
         StringBuilder outcomes = new StringBuilder();
         StringBuilder where = new StringBuilder();
+        StringBuilder frees = new StringBuilder();
         boolean bound = true;
         for (int i = 0; i < jobs.length; i++) {
             Bounded.await(jobs[i].finished());
+        }
+        Bounded.quiesce(A);
+        Bounded.quiesce(B);
+        for (int i = 0; i < jobs.length; i++) {
             String o = Bounded.outcome(jobs[i].finished());
             if (!o.equals("OK")) {
                 outcomes.append(outcomes.isEmpty() ? "" : " ").append(i + 1).append(':').append(o);
@@ -78,11 +84,13 @@ public class EntityRebindVsSelection {
             char on = probes[i].ranOn;
             where.append(on);
             bound &= probes[i].boundTo.equals(String.valueOf(on));
+            frees.append(probes[i].frees.get());
         }
         r.r1 = ran.text();
         r.r2 = outcomes.isEmpty() ? "OK" : outcomes.toString();
         r.r3 = where.toString();
         r.r4 = bound ? "bound" : "ran elsewhere";
+        r.r5 = frees.toString();
         entity.close(Duration.ZERO); // lets the scheduler forget the entity
     }
 }
