@@ -37,8 +37,8 @@ import org.junit.jupiter.api.Test;
  */
 public class FenceCompositionLincheckTest {
 
-    static final int ITERATIONS = 5;
-    static final int INVOCATIONS = 300;
+    static final int ITERATIONS = 4;
+    static final int INVOCATIONS = 200;
 
     static String state(Fence f) {
         return f.isSignaled() ? f.error().toString() : "pending";

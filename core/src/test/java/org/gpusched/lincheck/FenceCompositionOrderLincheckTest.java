@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
 @Param(name = "err", gen = IntGen.class, conf = "0:2")
 public class FenceCompositionOrderLincheckTest {
 
-    static final int ITERATIONS = 8;
-    static final int INVOCATIONS = 400;
+    static final int ITERATIONS = 4;
+    static final int INVOCATIONS = 200;
 
     private final Timeline timeline = Timeline.create("in", () -> 0L);
     private final FenceSource a = timeline.newFence();

@@ -41,8 +41,8 @@ import org.junit.jupiter.api.Test;
 @Param(name = "node", gen = IntGen.class, conf = "0:1")
 public class FenceLincheckTest {
 
-    static final int ITERATIONS = 8;
-    static final int INVOCATIONS = 400;
+    static final int ITERATIONS = 6;
+    static final int INVOCATIONS = 300;
     static final int STRESS_INVOCATIONS = 1000;
 
     /** The clock reading a fence signalled without an explicit timestamp gets. */
