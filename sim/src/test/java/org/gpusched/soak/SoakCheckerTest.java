@@ -211,9 +211,12 @@ class SoakCheckerTest {
         FakeJob second = job(1);
         submit(obs, first);
         submit(obs, second);
-        second.finished.signal();
+        checker.entityClosing("e");
+        obs.onJobEvent(JobEvent.KILLED, first, 0);
+        obs.onJobEvent(JobEvent.KILLED, second, 0);
+        second.finished.signal(FenceError.KILLED);
         assertReported("finished fences of an entity signal in submission order", second);
-        first.finished.signal();
+        first.finished.signal(FenceError.KILLED);
         assertThat(found).hasSize(1); // the first one was in order
     }
 
@@ -257,8 +260,9 @@ class SoakCheckerTest {
         FakeJob a = job(1);
         submit(obs, a);
         checker.schedulerClosing("s");
-        checker.schedulerClosed("s");
+        obs.onJobEvent(JobEvent.KILLED, a, 0);
         a.finished.signal(FenceError.KILLED);
+        checker.schedulerClosed("s");
         wrapped.free(a);
         assertReported("no backend callback after close() returned", a);
     }
@@ -321,6 +325,32 @@ class SoakCheckerTest {
         checker.endOfRound();
         assertReported("a job ends only with an error its history allows", a);
         assertThat(found).hasSize(1);
+    }
+
+    @Test
+    void aFinishedFenceThatSignalsBeforeItsJobEndedIsReported() {
+        Backend<SoakJob> wrapped = checker.wrap("s", 1, false, new Idle());
+        SchedulerObserver obs = checker.observer("s");
+        FakeJob a = job(1);
+        submit(obs, a);
+        obs.onJobEvent(JobEvent.RUN, a, 0);
+        wrapped.run(a);
+        a.finished.signal(); // no HW_DONE yet
+        assertReported("a finished fence signals only after the job ended (HW_DONE or KILLED)", a);
+    }
+
+    @Test
+    void aKilledJobWhoseFenceSignalsBeforeItsDependenciesIsReported() {
+        checker.wrap("s", 1, false, new Idle());
+        SchedulerObserver obs = checker.observer("s");
+        FakeJob a = job(1);
+        FenceSource producer = Timeline.create("producer").newFence();
+        a.payload.addDependency(producer.fence(), null);
+        submit(obs, a);
+        checker.entityClosing("e");
+        obs.onJobEvent(JobEvent.KILLED, a, 0);
+        a.finished.signal(FenceError.KILLED);
+        assertReported("a killed job's finished fence signals after its dependencies", a);
     }
 
     @Test

@@ -30,14 +30,16 @@ import org.gpusched.sched.SubmittedJob;
  * <p>Checked at the moment: backend callbacks of one scheduler never overlap and none comes
  * after that scheduler's {@code close()} returned; the credits of the jobs between their RUN and
  * HW_DONE events never exceed the limit; jobs of an entity run in submission order, at most once,
- * never after they were killed, and only once their dependencies (and the fences prepare
- * returned) signalled; a job leaves the hardware only when its hardware fence signalled or it
- * timed out, was cancelled or its device was lost; a finished fence signals only after its
- * predecessor's; a job is freed once, after its finished fence signalled (killed jobs: when
- * killed). Checked at the end: every fence handed out signalled exactly once, every job was
- * freed once and ended once, finished and scheduled fences of each entity carry non-decreasing
- * timestamps in seqno order, every error is one that the job's history allows, and refused
- * submissions left no trace.
+ * never after they were killed or their device was lost, and only once their dependencies (and
+ * the fences prepare returned) signalled; a job leaves the hardware only when its hardware fence
+ * signalled or it timed out, was cancelled or its device was lost; a scheduled fence has not
+ * signalled when the job is run; a finished fence signals only after the job ended, after its
+ * predecessor's and (for a killed job) after its dependencies; a job is freed once, after its
+ * finished fence signalled (killed jobs: when killed). Checked at the end: every fence handed out
+ * signalled exactly once, every job was freed once and ended once, finished and scheduled fences
+ * of each entity carry non-decreasing timestamps in seqno order, every error is one that the
+ * job's history allows, refused submissions left no trace, and what schedulers and entities
+ * report about themselves agrees.
  *
  * <p>Thread-safe. Violations go to a sink, each with the seed, the round and the job.
  */
@@ -276,6 +278,18 @@ public final class SoakChecker {
             violation(j, "every handed-out fence signals exactly once", "finished fence callback ran again");
         }
         j.finishedErrorSeen = f.error();
+        if (j.hwDoneEvents.get() + j.killedEvents.get() == 0) {
+            violation(j, "a finished fence signals only after the job ended (HW_DONE or KILLED)", "signalled " + f.error()
+                    + " first");
+        }
+        if (j.killedEvents.get() != 0) {
+            for (SoakJob.Dep d : j.deps) {
+                if (!d.fence().isSignaled()) {
+                    violation(j, "a killed job's finished fence signals after its dependencies", "dependency " + d.fence()
+                            + (d.source() == null ? "" : " of " + d.source().name()) + " has not signalled");
+                }
+            }
+        }
         EntityTrack e = j.entity;
         e.finishedCallbacks.incrementAndGet();
         outstanding.decrementAndGet();
@@ -393,6 +407,10 @@ public final class SoakChecker {
         }
         if (t.deviceGone) {
             violation(j, "nothing runs after the device is lost", "run called on " + t.name);
+        }
+        if (j.scheduledFence.isSignaled()) {
+            violation(j, "a scheduled fence signals once the job was handed to the hardware (or killed)",
+                    "signalled before run was called");
         }
         long prev = j.entity.lastRun.getAndAccumulate(j.seqno, Math::max);
         if (prev >= j.seqno) {
@@ -583,6 +601,13 @@ public final class SoakChecker {
         Entity<SoakJob> entity = e.entity;
         if (entity != null && entity.queueDepth() != 0) {
             violation(e.toString(), "nothing is queued after the round", "queueDepth() = " + entity.queueDepth());
+        }
+        if (entity != null && !mine.isEmpty()) {
+            Fence last = mine.get(mine.size() - 1).finishedFence;
+            if (last.isSignaled() && !entity.error().equals(last.error())) {
+                violation(e.toString(), "error() is the error of the entity's last finished job", entity.error()
+                        + ", but the last job ended " + last.error());
+            }
         }
     }
 

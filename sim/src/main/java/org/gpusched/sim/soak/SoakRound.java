@@ -49,7 +49,9 @@ final class SoakRound {
     private final SplittableRandom random;
     private final List<Sched> scheds = new ArrayList<>();
     private final List<Entity<SoakJob>> allEntities = new CopyOnWriteArrayList<>();
-    private final List<Entity<SoakJob>> live = new CopyOnWriteArrayList<>();
+    /** Entities open for submissions: an immutable list, replaced as a whole (threads index into it). */
+    private volatile List<Entity<SoakJob>> live = List.of();
+    private final Object liveLock = new Object();
     private final AtomicReferenceArray<SoakJob> recent = new AtomicReferenceArray<>(512);
     private final AtomicLong recentCursor = new AtomicLong();
     private final AtomicInteger entityNames = new AtomicInteger();
@@ -140,6 +142,16 @@ final class SoakRound {
         }
     }
 
+    /** An unexpected exception, with where it came from. */
+    static String describe(Throwable t) {
+        StringBuilder b = new StringBuilder("threw ").append(t);
+        StackTraceElement[] st = t.getStackTrace();
+        for (int i = 0; i < Math.min(6, st.length); i++) {
+            b.append("\n      at ").append(st[i]);
+        }
+        return b.toString();
+    }
+
     private static Thread thread(String name, Runnable r) {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
@@ -188,7 +200,11 @@ final class SoakRound {
         }
         checker.attach(e);
         allEntities.add(e);
-        live.add(e);
+        synchronized (liveLock) {
+            List<Entity<SoakJob>> l = new ArrayList<>(live);
+            l.add(e);
+            live = List.copyOf(l);
+        }
     }
 
     private boolean anyClosing(List<Integer> indexes) {
@@ -215,7 +231,7 @@ final class SoakRound {
         try {
             submitUntilTheEnd(r);
         } catch (RuntimeException ex) {
-            checker.violation(Thread.currentThread().getName(), "the scheduler's API calls succeed", "threw " + ex);
+            checker.violation(Thread.currentThread().getName(), "the scheduler's API calls succeed", describe(ex));
         }
     }
 
@@ -301,7 +317,7 @@ final class SoakRound {
             }
         } catch (RuntimeException ex) {
             checker.rejected(job);
-            checker.violation("entity " + e.name(), "submit either queues the job or refuses it", "threw " + ex);
+            checker.violation("entity " + e.name(), "submit either queues the job or refuses it", describe(ex));
         }
         return null;
     }
@@ -315,7 +331,11 @@ final class SoakRound {
         return true;
     }
 
+    /** True if the scheduler the entity is on, or one it may move to, is closing. */
     private boolean anyClosing(Entity<SoakJob> e) {
+        if (checker.track(e.scheduler().name()).closeRequested) {
+            return true;
+        }
         for (Scheduler<SoakJob> s : e.schedulers()) {
             if (checker.track(s.name()).closeRequested) {
                 return true;
@@ -334,7 +354,9 @@ final class SoakRound {
                 for (Sched s : scheds) {
                     if (s.spec.closeAtNanos() >= 0 && t >= s.spec.closeAtNanos() && s.closeState.compareAndSet(0, 1)) {
                         checker.schedulerClosing(s.spec.name());
-                        live.removeIf(this::allClosing);
+                        synchronized (liveLock) {
+                            live = live.stream().filter(x -> !allClosing(x)).toList();
+                        }
                         closeScheduler(s);
                         stats.action("scheduler closed mid-round");
                     }
@@ -362,7 +384,9 @@ final class SoakRound {
                     stats.action("priority changes");
                 } else if (x < 48 && !es.isEmpty()) {
                     Entity<SoakJob> e = es.get(r.nextInt(es.size()));
-                    live.remove(e);
+                    synchronized (liveLock) {
+                        live = live.stream().filter(other -> other != e).toList();
+                    }
                     closeEntity(e, r);
                     stats.action("entity closed mid-round");
                     String name = "r" + config.round() + ".x" + entityNames.incrementAndGet();
@@ -371,10 +395,29 @@ final class SoakRound {
                     Sched s = scheds.get(r.nextInt(scheds.size()));
                     s.scheduler.fault();
                     stats.action("fault() calls");
+                } else if (x < 60) {
+                    Sched s = scheds.get(r.nextInt(scheds.size()));
+                    s.scheduler.setTimeout(r.nextInt(3) == 0 ? null : Duration.ofNanos(r.nextLong(1_000_000, 8_000_000)));
+                    stats.action("timeout changes");
+                } else if (x < 63) {
+                    Sched s = scheds.get(r.nextInt(scheds.size()));
+                    long left = s.scheduler.suspendTimeout(); // a firmware queue off its slot for a moment
+                    LockSupport.parkNanos(r.nextLong(0, 3_000_000));
+                    s.scheduler.resumeTimeout(left == Long.MAX_VALUE ? 0 : left);
+                    stats.action("timeout suspensions");
+                } else if (x < 66 && scheds.size() > 1 && !es.isEmpty()) {
+                    Entity<SoakJob> e = es.get(r.nextInt(es.size()));
+                    List<Integer> on = RoundConfig.randomEntity(r, e.name(), scheds.size()).schedulers();
+                    List<Scheduler<SoakJob>> list = new ArrayList<>();
+                    for (int i : on) {
+                        list.add(scheds.get(i).scheduler);
+                    }
+                    e.setSchedulers(list); // takes effect at its next submission that finds it idle
+                    stats.action("entity scheduler changes");
                 }
             }
         } catch (RuntimeException ex) {
-            checker.violation("chaos thread", "the scheduler's API calls succeed", "threw " + ex);
+            checker.violation("chaos thread", "the scheduler's API calls succeed", describe(ex));
         }
     }
 
@@ -474,7 +517,7 @@ final class SoakRound {
                 try {
                     a.run();
                 } catch (RuntimeException ex) {
-                    checker.violation("teardown", "close succeeds", "threw " + ex);
+                    checker.violation("teardown", "close succeeds", describe(ex));
                 }
             }));
         }
