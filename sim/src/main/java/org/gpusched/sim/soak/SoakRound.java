@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -49,6 +51,8 @@ final class SoakRound {
     private final SplittableRandom random;
     private final List<Sched> scheds = new ArrayList<>();
     private final List<Entity<SoakJob>> allEntities = new CopyOnWriteArrayList<>();
+    /** Every scheduler each entity was ever given (its binding is always one of them). */
+    private final Map<Entity<SoakJob>, Set<String>> everOn = new ConcurrentHashMap<>();
     /** Entities open for submissions: an immutable list, replaced as a whole (threads index into it). */
     private volatile List<Entity<SoakJob>> live = List.of();
     private final Object liveLock = new Object();
@@ -199,6 +203,9 @@ final class SoakRound {
             return;
         }
         checker.attach(e);
+        Set<String> names = ConcurrentHashMap.newKeySet();
+        on.forEach(x -> names.add(x.name()));
+        everOn.put(e, names);
         allEntities.add(e);
         synchronized (liveLock) {
             List<Entity<SoakJob>> l = new ArrayList<>(live);
@@ -331,13 +338,14 @@ final class SoakRound {
         return true;
     }
 
-    /** True if the scheduler the entity is on, or one it may move to, is closing. */
+    /**
+     * True if a scheduler the entity was ever given is closing: the one it is bound to is one of
+     * them, and the binding may change (another thread's submission moves an idle entity)
+     * between a refusal and this look.
+     */
     private boolean anyClosing(Entity<SoakJob> e) {
-        if (checker.track(e.scheduler().name()).closeRequested) {
-            return true;
-        }
-        for (Scheduler<SoakJob> s : e.schedulers()) {
-            if (checker.track(s.name()).closeRequested) {
+        for (String s : everOn.getOrDefault(e, Set.of())) {
+            if (checker.track(s).closeRequested) {
                 return true;
             }
         }
@@ -412,6 +420,7 @@ final class SoakRound {
                     for (int i : on) {
                         list.add(scheds.get(i).scheduler);
                     }
+                    list.forEach(x -> everOn.get(e).add(x.name()));
                     e.setSchedulers(list); // takes effect at its next submission that finds it idle
                     stats.action("entity scheduler changes");
                 }
