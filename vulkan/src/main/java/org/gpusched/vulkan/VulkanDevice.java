@@ -456,6 +456,12 @@ public final class VulkanDevice implements AutoCloseable {
         return new VulkanRing.Builder(this, name);
     }
 
+    /** Creates a closed {@link GpuGate} on this device. */
+    public GpuGate gate() {
+        checkOpen();
+        return new GpuGate(this);
+    }
+
     /** Creates a host-visible storage buffer of {@code bytes} bytes, zero-filled and mapped. */
     public VulkanBuffer createBuffer(long bytes) {
         checkOpen();

@@ -46,6 +46,7 @@ public final class VulkanJob {
     private final VkCommandBuffer commands;
     private int[] push;
     private final List<Fence> gpuDependencies = new ArrayList<>(0);
+    private final List<GpuGate> gates = new ArrayList<>(0);
     private Object tag;
     private Consumer<VulkanJob> onGpuDone;
 
@@ -120,6 +121,13 @@ public final class VulkanJob {
     public VulkanJob waitOnGpu(Fence finished) {
         checkUnclaimed();
         gpuDependencies.add(Objects.requireNonNull(finished, "finished"));
+        return this;
+    }
+
+    /** Makes this job's GPU work wait until {@code gate} is opened (see {@link GpuGate}). */
+    public VulkanJob waitForGate(GpuGate gate) {
+        checkUnclaimed();
+        gates.add(Objects.requireNonNull(gate, "gate"));
         return this;
     }
 
@@ -227,6 +235,10 @@ public final class VulkanJob {
 
     VkCommandBuffer commandBuffer() {
         return commands;
+    }
+
+    List<GpuGate> gates() {
+        return gates;
     }
 
     List<Fence> gpuDependencies() {

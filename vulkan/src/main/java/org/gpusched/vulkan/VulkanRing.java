@@ -503,10 +503,19 @@ public final class VulkanRing implements Backend<VulkanJob>, AutoCloseable {
             LongBuffer waitSems = null;
             LongBuffer waitValues = null;
             IntBuffer waitStages = null;
-            if (!waits.isEmpty()) {
-                waitSems = stack.mallocLong(waits.size());
-                waitValues = stack.mallocLong(waits.size());
-                waitStages = stack.mallocInt(waits.size());
+            List<GpuGate> gates = job.gates();
+            if (!waits.isEmpty() || !gates.isEmpty()) {
+                int max = waits.size() + gates.size();
+                waitSems = stack.mallocLong(max);
+                waitValues = stack.mallocLong(max);
+                waitStages = stack.mallocInt(max);
+                for (GpuGate g : gates) {
+                    waitSems.put(nw, g.semaphore());
+                    waitValues.put(nw, 1);
+                    waitStages.put(nw, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT);
+                    nw++;
+                }
+                int gateWaits = nw;
                 for (Submission w : waits) {
                     if (w.gpuDone()) {
                         continue; // already passed: nothing to wait for
@@ -519,7 +528,7 @@ public final class VulkanRing implements Backend<VulkanJob>, AutoCloseable {
                 waitSems.limit(nw);
                 waitValues.limit(nw);
                 waitStages.limit(nw);
-                gpuWaitsAdded.add(nw);
+                gpuWaitsAdded.add(nw - gateWaits);
             }
             PointerBuffer cbs;
             if (slot != null) {
