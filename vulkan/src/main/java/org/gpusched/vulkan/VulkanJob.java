@@ -142,8 +142,13 @@ public final class VulkanJob {
         return tag;
     }
 
-    /** Runs {@code action} on the completion thread when the GPU is done, before the hardware fence signals. */
-    VulkanJob onGpuDone(Consumer<VulkanJob> action) {
+    /**
+     * Runs {@code action} on the device's completion thread when the GPU is done with the job
+     * (its GPU times are set then), before its hardware fence signals: for recorders. It must
+     * not block; what it throws is ignored.
+     */
+    public VulkanJob onGpuDone(Consumer<VulkanJob> action) {
+        checkUnclaimed();
         this.onGpuDone = action;
         return this;
     }
