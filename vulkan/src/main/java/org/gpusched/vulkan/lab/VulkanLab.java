@@ -30,7 +30,7 @@ import org.gpusched.vulkan.VulkanRing;
  * calibration and every job's intended against measured GPU time.
  *
  * <p>Scenarios with injected faults ({@code hang_every}, {@code fail_every}) or a
- * {@code first_job_manual} client are refused: a real queue cannot hang, fail or hold a job on
+ * {@code first_job: manual} client are refused: a real queue cannot hang, fail or hold a job on
  * cue. One lab per run; close it after the run.
  */
 public final class VulkanLab implements ScenarioRunner.RingFactory, AutoCloseable {
@@ -77,7 +77,7 @@ public final class VulkanLab implements ScenarioRunner.RingFactory, AutoCloseabl
                         + "need the simulated ring; a real GPU cannot hang or fail a job on cue (use --backend sim)");
             }
             if (c.firstJobManual()) {
-                throw new IllegalArgumentException("client " + c.name() + ": first_job_manual needs the simulated "
+                throw new IllegalArgumentException("client " + c.name() + ": first_job: manual needs the simulated "
                         + "ring (use --backend sim)");
             }
         }
