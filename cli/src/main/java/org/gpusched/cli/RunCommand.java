@@ -68,7 +68,7 @@ final class RunCommand implements Callable<Integer> {
             description = {"sim (default): the simulated ring. vulkan: each job is a dispatch of a shader that "
                     + "busy-loops for the job's duration (calibrated at start) on a real Vulkan device, so GPU times are "
                     + "real; implies --realtime (a GPU cannot run on virtual time); the report names the device and "
-                    + "shows intended vs measured GPU time. Scenarios with faults or first_job_manual need sim."})
+                    + "shows intended vs measured GPU time. Scenarios with faults or first_job: manual need sim."})
     private String backend;
 
     @Option(names = "--device", paramLabel = "NAME|INDEX",
