@@ -135,6 +135,17 @@ public final class SimJob {
         flags.getAndUpdate(f -> f | flag);
     }
 
+    /**
+     * For a backend other than {@link SimRing} that ran this job on real hardware (the lab's
+     * ring factory): records when it started and ended there (clock time of the lab's
+     * dispatcher) and marks it {@link #DONE}. Call it before the job's hardware fence signals.
+     */
+    public void recordHardware(long startNanos, long endNanos) {
+        hwStart = startNanos;
+        hwEnd = endNanos;
+        set(DONE);
+    }
+
     /** True once the simulated hardware completed the job (the mock's DONE). */
     public boolean isDone() {
         return has(DONE);

@@ -13,6 +13,7 @@ import org.gpusched.exec.Dispatcher;
 import org.gpusched.exec.RealtimeDispatcher;
 import org.gpusched.exec.VirtualDispatcher;
 import org.gpusched.fence.FenceError;
+import org.gpusched.sched.Backend;
 import org.gpusched.sched.Entity;
 import org.gpusched.sched.JobEvent;
 import org.gpusched.sched.JobView;
@@ -60,6 +61,22 @@ public final class ScenarioRunner {
         void onProgress(long elapsedNanos, long cyclesCompleted, long cyclesPlanned);
     }
 
+    /**
+     * Builds the backend of each scheduler of a scenario: by default a {@link SimRing}. Another
+     * factory runs the same jobs on other hardware (the Vulkan backend's lab ring turns each
+     * job's duration into real GPU work); such a backend must record each job's hardware times
+     * with {@link SimJob#recordHardware} before its hardware fence signals, and needs
+     * {@link Mode#REALTIME}.
+     */
+    @FunctionalInterface
+    public interface RingFactory {
+        /** The backend for scheduler {@code spec}, on {@code dispatcher}. */
+        Backend<SimJob> create(SchedulerSpec spec, Dispatcher dispatcher);
+
+        /** The simulated ring (the default). */
+        RingFactory SIMULATED = (spec, d) -> new SimRing(spec.name(), d);
+    }
+
     /** Sampling period of the progress series (the kernel's 100 ms). */
     static final long SAMPLE_NANOS = 100_000_000L;
 
@@ -73,9 +90,18 @@ public final class ScenarioRunner {
 
     /** Runs {@code scenario} in {@code mode}, reporting progress every 100 ms of scenario time. */
     public static ScenarioResult run(Scenario scenario, Mode mode, ProgressListener listener) {
+        return run(scenario, mode, listener, RingFactory.SIMULATED);
+    }
+
+    /**
+     * Runs {@code scenario} in {@code mode} on the backends {@code rings} builds (one per
+     * scheduler; the caller closes what they hold once this returns), reporting progress every
+     * 100 ms of scenario time.
+     */
+    public static ScenarioResult run(Scenario scenario, Mode mode, ProgressListener listener, RingFactory rings) {
         Dispatcher d = mode == Mode.VIRTUAL ? new VirtualDispatcher() : new RealtimeDispatcher("gpusched-lab", 2);
         try {
-            return new Lab(scenario, mode, d, listener).run();
+            return new Lab(scenario, mode, d, listener, rings).run();
         } finally {
             d.close();
         }
@@ -87,6 +113,7 @@ public final class ScenarioRunner {
         private final Mode mode;
         private final Dispatcher d;
         private final ProgressListener listener;
+        private final RingFactory rings;
         private final Map<String, Scheduler<SimJob>> scheds = new LinkedHashMap<>();
         private final List<ClientDriver> drivers = new ArrayList<>();
         private final List<List<ProgressSample>> samples = new ArrayList<>();
@@ -95,18 +122,19 @@ public final class ScenarioRunner {
         private volatile boolean stopSampling;
         private long start;
 
-        Lab(Scenario sc, Mode mode, Dispatcher d, ProgressListener listener) {
+        Lab(Scenario sc, Mode mode, Dispatcher d, ProgressListener listener, RingFactory rings) {
             this.sc = sc;
             this.mode = mode;
             this.d = d;
             this.listener = listener;
+            this.rings = rings;
             this.clientsDone = new CountDownLatch(sc.clients().size());
         }
 
         ScenarioResult run() {
             SchedulerObserver recorder = new Recorder();
             for (SchedulerSpec s : sc.schedulers()) {
-                SimRing ring = new SimRing(s.name(), d);
+                Backend<SimJob> ring = rings.create(s, d);
                 scheds.put(s.name(), Scheduler.builder(ring).name(s.name()).creditLimit(s.creditLimit())
                         .timeout(s.timeoutNanos() < 0 ? null : Duration.ofNanos(s.timeoutNanos()))
                         .policy(sc.policy()).dispatcher(d).observer(recorder).build());

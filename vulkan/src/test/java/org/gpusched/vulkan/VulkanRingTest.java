@@ -1,0 +1,382 @@
+package org.gpusched.vulkan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.gpusched.vulkan.TestDevice.await;
+import static org.gpusched.vulkan.TestDevice.positionOf;
+import static org.gpusched.vulkan.TestDevice.seqsOf;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.gpusched.fence.FenceError;
+import org.gpusched.fence.FenceSource;
+import org.gpusched.fence.Timeline;
+import org.gpusched.sched.Entity;
+import org.gpusched.sched.JobEvent;
+import org.gpusched.sched.Policy;
+import org.gpusched.sched.Priority;
+import org.gpusched.sched.Scheduler;
+import org.gpusched.sched.SchedulerObserver;
+import org.gpusched.sched.SubmittedJob;
+import org.gpusched.sched.TimeoutVerdict;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The Vulkan backend on a real device (lavapipe in CI): every job is a real dispatch of the
+ * {@code add} or {@code spin} shader appending (entity, seq) to a log buffer, and the host reads
+ * the log to prove what ran, how often and in which order. Where a test needs a job to stay on
+ * the GPU, it holds it behind a {@link GpuGate} instead of hoping a spin is long enough.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class VulkanRingTest {
+
+    private final VulkanDevice dev = TestDevice.get();
+    private final ComputeProgram add = dev.builtin("add");
+
+    private VulkanJob addJob(long set, int entity, int seq) {
+        return add.dispatch(set, 1, 1, 1).pushConstants(entity, seq, 0);
+    }
+
+    @Test
+    void everyJobRunsOnceAndInEntityOrder() {
+        int perEntity = 40;
+        List<SubmittedJob<VulkanJob>> jobs = new ArrayList<>();
+        try (JobLog log = new JobLog(dev, 512); VulkanRing ring = dev.ring("order").depth(4).build()) {
+            long set = add.bind(log.buffer());
+            try (Scheduler<VulkanJob> s = ring.schedulerBuilder().policy(Policy.RR).build()) {
+                List<Entity<VulkanJob>> es = List.of(s.newEntity("low", Priority.LOW), s.newEntity("normal", Priority.NORMAL),
+                        s.newEntity("high", Priority.HIGH));
+                for (int seq = 1; seq <= perEntity; seq++) {
+                    for (int e = 0; e < es.size(); e++) {
+                        jobs.add(es.get(e).job(addJob(set, e + 1, seq)).submit());
+                    }
+                }
+                for (SubmittedJob<VulkanJob> j : jobs) {
+                    await(j.finished());
+                    assertThat(j.finished().error()).isEqualTo(FenceError.NONE);
+                }
+            }
+            assertThat(log.count()).isEqualTo(3 * perEntity);
+            List<Integer> expected = IntStream.rangeClosed(1, perEntity).boxed().toList();
+            for (int e = 1; e <= 3; e++) {
+                assertThat(seqsOf(log, e)).as("entity %d's jobs, in GPU order", e).isEqualTo(expected);
+            }
+            assertThat(ring.submittedJobs()).isEqualTo(3L * perEntity);
+            assertThat(ring.maxInFlight()).isBetween(1, 4);
+        }
+        for (SubmittedJob<VulkanJob> j : jobs) {
+            assertThat(j.payload().gpuIdle().isSignaled()).isTrue();
+            assertThat(j.payload().submitted()).isTrue();
+        }
+    }
+
+    @Test
+    void cpuDependenciesAcrossEntitiesHoldOnTheGpu() {
+        ComputeProgram spin = dev.builtin("spin");
+        long rounds = TestDevice.spin().roundsFor(300_000); // 0.3 ms: the consumer would overtake it otherwise
+        try (JobLog log = new JobLog(dev, 64); VulkanRing ring = dev.ring("deps").depth(4).build()) {
+            long addSet = add.bind(log.buffer());
+            long spinSet = spin.bind(log.buffer());
+            List<SubmittedJob<VulkanJob>> consumers = new ArrayList<>();
+            try (Scheduler<VulkanJob> s = ring.schedulerBuilder().build()) {
+                Entity<VulkanJob> producer = s.newEntity("producer", Priority.LOW);
+                Entity<VulkanJob> consumer = s.newEntity("consumer", Priority.HIGH);
+                for (int k = 1; k <= 10; k++) {
+                    var p = producer.job(spin.dispatch(spinSet, 1, 1, 1).pushConstants(1, k, (int) rounds)).submit();
+                    consumers.add(consumer.job(addJob(addSet, 2, k)).dependsOn(p.finished()).submit());
+                }
+                consumers.forEach(c -> await(c.finished()));
+            }
+            for (int k = 1; k <= 10; k++) {
+                assertThat(positionOf(log, 1, k)).as("producer %d ran", k).isNotNegative();
+                assertThat(positionOf(log, 2, k)).as("consumer %d after producer %d", k, k).isGreaterThan(positionOf(log, 1, k));
+            }
+            assertThat(ring.gpuWaits()).as("dependsOn is waited for on the CPU").isZero();
+        }
+    }
+
+    @Test
+    void gpuSideDependencyAcrossRingsIsASemaphoreWaitWithoutCpuRoundTrip() {
+        int otherQueue = Math.min(1, dev.queueCount() - 1); // lavapipe has one queue: two rings share it
+        try (JobLog log = new JobLog(dev, 16);
+             VulkanRing ra = dev.ring("producer-ring").build();
+             VulkanRing rb = dev.ring("consumer-ring").queue(otherQueue).build();
+             GpuGate gate = dev.gate()) {
+            long set = add.bind(log.buffer());
+            try (Scheduler<VulkanJob> sa = ra.schedulerBuilder().build();
+                 Scheduler<VulkanJob> sb = rb.schedulerBuilder().build()) {
+                var a = sa.newEntity("a", Priority.NORMAL).job(addJob(set, 1, 1).waitForGate(gate)).submit();
+                var b = sb.newEntity("b", Priority.NORMAL).job(addJob(set, 2, 1).waitOnGpu(a.finished())).submit();
+                await(b.scheduled());
+                // b is on its queue while a cannot have finished: a is held behind the closed gate.
+                assertThat(a.finished().isSignaled()).isFalse();
+                assertThat(rb.gpuWaits()).isEqualTo(1);
+                gate.open();
+                await(b.finished());
+                assertThat(a.finished().error()).isEqualTo(FenceError.NONE);
+                assertThat(b.finished().error()).isEqualTo(FenceError.NONE);
+            }
+            assertThat(positionOf(log, 1, 1)).isZero();
+            assertThat(positionOf(log, 2, 1)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void dependsOnAcrossRingsWaitsForTheFinishedFenceOnTheCpu() {
+        try (JobLog log = new JobLog(dev, 16);
+             VulkanRing ra = dev.ring("producer-ring").build();
+             VulkanRing rb = dev.ring("consumer-ring").build();
+             GpuGate gate = dev.gate()) {
+            long set = add.bind(log.buffer());
+            try (Scheduler<VulkanJob> sa = ra.schedulerBuilder().build();
+                 Scheduler<VulkanJob> sb = rb.schedulerBuilder().build()) {
+                var a = sa.newEntity("a", Priority.NORMAL).job(addJob(set, 1, 1).waitForGate(gate)).submit();
+                await(a.scheduled());
+                var b = sb.newEntity("b", Priority.NORMAL).job(addJob(set, 2, 1)).dependsOn(a.finished()).submit();
+                var c = sb.newEntity("c", Priority.NORMAL).job(addJob(set, 3, 1)).submit();
+                await(c.scheduled()); // rb's scheduler has looked at b (submitted first) and left it waiting
+                assertThat(b.scheduled().isSignaled()).isFalse();
+                gate.open();
+                await(b.finished());
+                await(c.finished());
+                assertThat(b.finished().error()).isEqualTo(FenceError.NONE);
+            }
+            assertThat(positionOf(log, 2, 1)).isGreaterThan(positionOf(log, 1, 1));
+            assertThat(rb.gpuWaits()).isZero();
+        }
+    }
+
+    @Test
+    void gpuDependencyOnAFenceOfNoVulkanJobIsWaitedForOnTheCpu() {
+        FenceSource external = Timeline.create("external").newFence();
+        try (JobLog log = new JobLog(dev, 16); VulkanRing ring = dev.ring("external").build()) {
+            long set = add.bind(log.buffer());
+            try (Scheduler<VulkanJob> s = ring.schedulerBuilder().build()) {
+                var b = s.newEntity("b", Priority.NORMAL).job(addJob(set, 1, 1).waitOnGpu(external.fence())).submit();
+                var c = s.newEntity("c", Priority.NORMAL).job(addJob(set, 2, 1)).submit();
+                await(c.finished());
+                assertThat(b.scheduled().isSignaled()).isFalse();
+                external.signal();
+                await(b.finished());
+                assertThat(b.finished().error()).isEqualTo(FenceError.NONE);
+            }
+            assertThat(seqsOf(log, 1)).containsExactly(1);
+            assertThat(ring.gpuWaits()).isZero();
+        }
+    }
+
+    @Test
+    void creditsBoundTheJobsOnTheQueue() {
+        try (JobLog log = new JobLog(dev, 16); VulkanRing ring = dev.ring("credits").depth(4).build();
+             GpuGate gate = dev.gate()) {
+            long set = add.bind(log.buffer());
+            List<SubmittedJob<VulkanJob>> jobs = new ArrayList<>();
+            try (Scheduler<VulkanJob> s = ring.schedulerBuilder().creditLimit(2).build()) {
+                Entity<VulkanJob> e = s.newEntity("e", Priority.NORMAL);
+                jobs.add(e.job(addJob(set, 1, 1).waitForGate(gate)).submit());
+                for (int k = 2; k <= 6; k++) {
+                    jobs.add(e.job(addJob(set, 1, k)).submit());
+                }
+                await(jobs.get(1).scheduled());
+                // Two credits are taken by two jobs the gate holds on the GPU: the third waits.
+                assertThat(ring.inFlight()).isEqualTo(2);
+                assertThat(jobs.get(2).scheduled().isSignaled()).isFalse();
+                gate.open();
+                jobs.forEach(j -> await(j.finished()));
+            }
+            assertThat(ring.maxInFlight()).isEqualTo(2);
+            assertThat(seqsOf(log, 1)).containsExactly(1, 2, 3, 4, 5, 6);
+        }
+    }
+
+    @Test
+    void aJobLargerThanTheFreeCreditsWaitsForThemAndNothingSkipsAheadOfIt() throws InterruptedException {
+        CountDownLatch runnable = new CountDownLatch(2);
+        SchedulerObserver obs = new SchedulerObserver() {
+            @Override
+            public void onJobEvent(JobEvent event, org.gpusched.sched.JobView<?> job, long t) {
+                if (event == JobEvent.RUNNABLE && job.seqno() >= 1 && !job.entityName().equals("held")) {
+                    runnable.countDown();
+                }
+            }
+        };
+        try (JobLog log = new JobLog(dev, 16); VulkanRing ring = dev.ring("big-jobs").depth(2).build();
+             GpuGate gate = dev.gate()) {
+            long set = add.bind(log.buffer());
+            try (Scheduler<VulkanJob> s = ring.schedulerBuilder().observer(obs).build()) {
+                var held = s.newEntity("held", Priority.NORMAL).job(addJob(set, 1, 1).waitForGate(gate)).submit();
+                await(held.scheduled());
+                var two = s.newEntity("big", Priority.NORMAL).job(addJob(set, 2, 1)).credits(2).submit();
+                var small = s.newEntity("small", Priority.NORMAL).job(addJob(set, 3, 1)).submit();
+                assertThat(runnable.await(60, TimeUnit.SECONDS)).isTrue();
+                s.stop(); // returns once the scheduler's turn that found them runnable is over
+                assertThat(two.scheduled().isSignaled()).as("2 credits do not fit next to the held job").isFalse();
+                assertThat(small.scheduled().isSignaled()).as("the 1-credit job would fit, but does not skip ahead").isFalse();
+                s.start(FenceError.NONE);
+                gate.open();
+                await(two.finished());
+                await(small.finished());
+            }
+            assertThat(ring.maxInFlight()).isEqualTo(1);
+            assertThat(log.entries().stream().map(JobLog.Entry::entity).toList()).containsExactly(1, 2, 3);
+        }
+    }
+
+    @Test
+    void timeoutResetEndsTheJobButTheGpuStillRunsItToTheEnd() throws InterruptedException {
+        CountDownLatch timedOut = new CountDownLatch(1);
+        SchedulerObserver obs = new SchedulerObserver() {
+            @Override
+            public void onJobEvent(JobEvent event, org.gpusched.sched.JobView<?> job, long t) {
+                if (event == JobEvent.TIMED_OUT) {
+                    timedOut.countDown();
+                }
+            }
+        };
+        try (JobLog log = new JobLog(dev, 16); VulkanRing ring = dev.ring("timeout").build(); GpuGate gate = dev.gate()) {
+            long set = add.bind(log.buffer());
+            try (Scheduler<VulkanJob> s = ring.schedulerBuilder().timeout(Duration.ofMillis(30)).observer(obs).build()) {
+                Entity<VulkanJob> e = s.newEntity("e", Priority.NORMAL);
+                var hung = e.job(addJob(set, 1, 1).waitForGate(gate)).submit();
+                await(hung.finished());
+                assertThat(hung.finished().error()).isEqualTo(FenceError.TIMED_OUT);
+                assertThat(timedOut.await(10, TimeUnit.SECONDS)).isTrue();
+                assertThat(ring.timeouts()).isEqualTo(1);
+                // Vulkan cannot cancel it: the GPU still holds it, and its resources with it.
+                assertThat(hung.payload().gpuIdle().isSignaled()).isFalse();
+                s.setTimeout(null); // the next job waits behind it on the queue; do not time that one out
+                var next = e.job(addJob(set, 1, 2)).submit();
+                gate.open();
+                await(next.finished());
+                assertThat(next.finished().error()).isEqualTo(FenceError.NONE);
+                await(hung.payload().gpuIdle());
+                assertThat(hung.payload().gpuIdle().error()).isEqualTo(FenceError.NONE);
+            }
+            assertThat(seqsOf(log, 1)).as("the timed-out job still ran, once, before the next").containsExactly(1, 2);
+        }
+    }
+
+    @Test
+    void timeoutOfASpinLongerThanTheTimeoutEndsItTimedOut() {
+        SpinCalibration cal = TestDevice.spin();
+        ComputeProgram spin = dev.builtin("spin");
+        Duration timeout = Duration.ofMillis(10);
+        long rounds = cal.roundsFor(Math.min(cal.maxNanos(), 500_000_000L));
+        try (JobLog log = new JobLog(dev, 16); VulkanRing ring = dev.ring("spin-timeout").timestamps(true).build()) {
+            long set = spin.bind(log.buffer());
+            SubmittedJob<VulkanJob> long1;
+            try (Scheduler<VulkanJob> s = ring.schedulerBuilder().timeout(timeout).build()) {
+                long1 = s.newEntity("e", Priority.NORMAL).job(spin.dispatch(set, 1, 1, 1)
+                        .pushConstants(1, 1, (int) rounds)).submit();
+                await(long1.finished());
+                assertThat(long1.finished().error()).isEqualTo(FenceError.TIMED_OUT);
+            }
+            await(long1.payload().gpuIdle());
+            assertThat(long1.payload().gpuNanos()).as("the spin ran longer than the timeout").isGreaterThan(timeout.toNanos());
+            assertThat(seqsOf(log, 1)).containsExactly(1);
+        }
+    }
+
+    @Test
+    void timeoutNoHangKeepsWaitingForTheJob() throws InterruptedException {
+        CountDownLatch timedOut = new CountDownLatch(2);
+        SchedulerObserver obs = new SchedulerObserver() {
+            @Override
+            public void onJobEvent(JobEvent event, org.gpusched.sched.JobView<?> job, long t) {
+                if (event == JobEvent.TIMED_OUT) {
+                    timedOut.countDown();
+                }
+            }
+        };
+        try (JobLog log = new JobLog(dev, 16);
+             VulkanRing ring = dev.ring("no-hang").onTimeout(TimeoutVerdict.NO_HANG).build(); GpuGate gate = dev.gate()) {
+            long set = add.bind(log.buffer());
+            try (Scheduler<VulkanJob> s = ring.schedulerBuilder().timeout(Duration.ofMillis(20)).observer(obs).build()) {
+                var held = s.newEntity("e", Priority.NORMAL).job(addJob(set, 1, 1).waitForGate(gate)).submit();
+                assertThat(timedOut.await(30, TimeUnit.SECONDS)).as("asked twice: NO_HANG restarts the period").isTrue();
+                assertThat(held.finished().isSignaled()).isFalse();
+                gate.open();
+                await(held.finished());
+                assertThat(held.finished().error()).isEqualTo(FenceError.NONE);
+            }
+            assertThat(ring.timeouts()).isGreaterThanOrEqualTo(2);
+        }
+    }
+
+    @Test
+    void closingTheSchedulerWithWorkInFlightCancelsItAndTheGpuStillFinishesIt() {
+        List<SubmittedJob<VulkanJob>> jobs = new ArrayList<>();
+        VulkanRing ring = dev.ring("teardown").depth(4).build();
+        try (JobLog log = new JobLog(dev, 32); GpuGate gate = dev.gate()) {
+            long set = add.bind(log.buffer());
+            Scheduler<VulkanJob> s = ring.schedulerBuilder().build();
+            Entity<VulkanJob> e = s.newEntity("e", Priority.NORMAL);
+            jobs.add(e.job(addJob(set, 1, 1).waitForGate(gate)).submit());
+            for (int k = 2; k <= 7; k++) {
+                jobs.add(e.job(addJob(set, 1, k)).submit());
+            }
+            await(jobs.get(3).scheduled()); // four on the queue (the credit limit), three queued
+            s.close();
+            for (int k = 0; k < 7; k++) {
+                assertThat(jobs.get(k).finished().error()).as("job %d", k + 1)
+                        .isEqualTo(k < 4 ? FenceError.CANCELED : FenceError.KILLED);
+            }
+            for (int k = 0; k < 4; k++) {
+                assertThat(jobs.get(k).payload().gpuIdle().isSignaled()).as("job %d still on the GPU", k + 1).isFalse();
+            }
+            for (int k = 4; k < 7; k++) {
+                assertThat(jobs.get(k).payload().gpuIdle().isSignaled()).as("killed job %d never reached the GPU", k + 1)
+                        .isTrue();
+                assertThat(jobs.get(k).payload().submitted()).isFalse();
+            }
+            gate.open();
+            ring.close(); // waits for the GPU
+            for (int k = 0; k < 4; k++) {
+                assertThat(jobs.get(k).payload().gpuIdle().isSignaled()).isTrue();
+                assertThat(jobs.get(k).payload().gpuIdle().error()).isEqualTo(FenceError.NONE);
+            }
+            assertThat(seqsOf(log, 1)).as("cancelled jobs still ran; killed ones never did").containsExactly(1, 2, 3, 4);
+            assertThat(ring.completedJobs()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aCommandBufferRecordedByTheCallerRunsBetweenTheRingsBarriers() {
+        try (JobLog log = new JobLog(dev, 16);
+             RecordedDispatch rec = new RecordedDispatch(dev, add, add.bind(log.buffer()), new int[] {7, 1, 0});
+             VulkanRing ring = dev.ring("recorded").build()) {
+            long set = add.bind(log.buffer());
+            try (Scheduler<VulkanJob> s = ring.schedulerBuilder().build()) {
+                Entity<VulkanJob> e = s.newEntity("e", Priority.NORMAL);
+                var a = e.job(addJob(set, 7, 0)).submit();
+                var b = e.job(VulkanJob.commands(rec.commandBuffer())).submit();
+                var c = e.job(addJob(set, 7, 2)).submit();
+                await(c.finished());
+                assertThat(b.finished().error()).isEqualTo(FenceError.NONE);
+                assertThat(a.finished().error()).isEqualTo(FenceError.NONE);
+            }
+            assertThat(seqsOf(log, 7)).containsExactly(0, 1, 2);
+        }
+    }
+
+    @Test
+    void aJobHandedToTheRingTwiceFailsTheSecondTime() {
+        try (JobLog log = new JobLog(dev, 16); VulkanRing ring = dev.ring("twice").build()) {
+            long set = add.bind(log.buffer());
+            try (Scheduler<VulkanJob> s = ring.schedulerBuilder().build()) {
+                Entity<VulkanJob> e = s.newEntity("e", Priority.NORMAL);
+                VulkanJob job = addJob(set, 1, 1);
+                var first = e.job(job).submit();
+                var second = e.job(job).submit();
+                await(second.finished());
+                assertThat(first.finished().error()).isEqualTo(FenceError.NONE);
+                assertThat(second.finished().error()).isEqualTo(FenceError.BACKEND_FAILED);
+            }
+            assertThat(seqsOf(log, 1)).containsExactly(1);
+        }
+    }
+}
