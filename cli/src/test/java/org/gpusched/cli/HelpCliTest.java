@@ -28,7 +28,7 @@ class HelpCliTest {
 
     @Test
     void runHelpListsEveryOption() {
-        listsEveryOption("run", List.of("--policy", "--json", "--trace", "--plot", "--realtime", "--jfr", "--help",
+        listsEveryOption("run", List.of("--policy", "--json", "--trace", "--plot", "--realtime", "--backend", "--device", "--jfr", "--help",
                 "--version"));
         assertThat(gpusched("run", "--help").out()).contains("fifo|rr|fair", "0 ", "1 ", "2 ");
     }

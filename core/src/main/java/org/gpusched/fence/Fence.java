@@ -458,8 +458,16 @@ public final class Fence {
 
     /**
      * A fence that signals when all of {@code fences} have signalled, with the error of the
-     * first of them (in signalling order) that failed, or none. It gets a timeline of its own;
-     * a deadline set on it is passed on to every input.
+     * first of them that failed, or none. It gets a timeline of its own; a deadline set on it is
+     * passed on to every input.
+     *
+     * <p>"First" is the order in which the inputs' signals reached this composite (through their
+     * callbacks, which run after an input is observably signalled). It is the signalling order
+     * whenever one input's {@code signal} returned before another's began. When inputs signal
+     * concurrently, the order is this composite's own: a thread may see input A signalled while
+     * B is not and the composite still take B's error, and two composites over the same inputs
+     * (an {@code all} and an {@code any}) may pick different inputs. Knowing a global order of
+     * concurrent signals would cost every signal a shared counter, and no caller needs it.
      */
     public static Fence all(Fence... fences) {
         return all(List.of(fences));
@@ -495,6 +503,8 @@ public final class Fence {
 
     /**
      * A fence that signals as soon as any of {@code fences} signals, with that fence's error.
+     * Which input is first when several signal concurrently is decided as for {@link #all}: by
+     * the order their signals reach this composite.
      *
      * @throws IllegalArgumentException if {@code fences} is empty (it could never signal)
      */

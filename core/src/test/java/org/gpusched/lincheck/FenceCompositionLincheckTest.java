@@ -28,8 +28,11 @@ import org.junit.jupiter.api.Test;
  *
  * <p>The sequential specification is {@link Spec}: {@code all} signals when both inputs have,
  * with the first error in signalling order; {@code any} signals with the first input's error.
- * Each composite is checked on its own ({@link AllOf}, {@link AnyOf}), then both over the same
- * inputs ({@link AllAndAny}): one signalling order must explain what both composites report.
+ * Each composite is checked on its own ({@link AllOf}, {@link AnyOf}). Two composites over the
+ * same inputs are not checked together, because they are not one object: each takes the first
+ * input whose callback reached it, and when two inputs signal at once, their callbacks may
+ * reach an {@code all} and an {@code any} in different orders (the {@link Fence#all} contract
+ * says so; an early version of this test found it).
  *
  * <p>Budget: {@value #ITERATIONS} random scenarios of three threads per check plus the
  * hand-written one, {@value #INVOCATIONS} interleavings each in model checking; a longer check is
@@ -88,36 +91,6 @@ public class FenceCompositionLincheckTest {
         }
 
         /** "pending", or the error {@code any} signalled with ("OK" for none). */
-        @Operation
-        public String anyState() {
-            return state(any);
-        }
-    }
-
-    /** {@code all} and {@code any} over the same two inputs. */
-    @Param(name = "err", gen = IntGen.class, conf = "0:2")
-    public static class AllAndAny {
-        private final Timeline timeline = Timeline.create("in", () -> 0L);
-        private final FenceSource a = timeline.newFence();
-        private final FenceSource b = timeline.newFence();
-        private final Fence all = Fence.all(a.fence(), b.fence());
-        private final Fence any = Fence.any(a.fence(), b.fence());
-
-        @Operation(nonParallelGroup = "a")
-        public boolean signalA(@Param(name = "err") int err) {
-            return a.signal(FenceLincheckTest.errorOf(err));
-        }
-
-        @Operation(nonParallelGroup = "b")
-        public boolean signalB(@Param(name = "err") int err) {
-            return b.signal(FenceLincheckTest.errorOf(err));
-        }
-
-        @Operation
-        public String allState() {
-            return state(all);
-        }
-
         @Operation
         public String anyState() {
             return state(any);
@@ -204,10 +177,5 @@ public class FenceCompositionLincheckTest {
     @Test
     void anyIsLinearizable() {
         options().addCustomScenario(bothFailAtOnce(AnyOf.class, "anyState")).check(AnyOf.class);
-    }
-
-    @Test
-    void allAndAnyOfTheSameInputsAgreeOnWhichSignalledFirst() {
-        options().addCustomScenario(bothFailAtOnce(AllAndAny.class, "allState", "anyState")).check(AllAndAny.class);
     }
 }

@@ -420,7 +420,7 @@ final class SoakRound {
                     for (int i : on) {
                         list.add(scheds.get(i).scheduler);
                     }
-                    list.forEach(x -> everOn.get(e).add(x.name()));
+                    list.forEach(target -> everOn.get(e).add(target.name()));
                     e.setSchedulers(list); // takes effect at its next submission that finds it idle
                     stats.action("entity scheduler changes");
                 }
