@@ -395,9 +395,7 @@ public final class Scheduler<P> implements AutoCloseable {
         List<Fence> cancelled = new ArrayList<>();
         lane.runExclusive(() -> {
             for (Entity<P> e : attached) {
-                if (e.scheduler() == this) {
-                    killQueued(e, FenceError.KILLED);
-                }
+                killQueuedIfBound(e, FenceError.KILLED);
             }
             for (Job<P> j = pendTail; j != null; j = j.pendPrev) {
                 Fence hw = j.hwFence;
@@ -472,6 +470,11 @@ public final class Scheduler<P> implements AutoCloseable {
         synchronized (stateLock) {
             return new ArrayList<>(entities);
         }
+    }
+
+    /** True if the calling thread is running this scheduler's lane. */
+    boolean inLane() {
+        return lane.inLane();
     }
 
     void jobSubmitted() {
@@ -618,16 +621,24 @@ public final class Scheduler<P> implements AutoCloseable {
             fifo = e.inboxNext;
             e.inboxNext = null;
             e.inInbox.set(false);
-            if (e.scheduler() != this) {
-                e.wakeScheduler(); // it moved: its new scheduler owns it now
-                continue;
-            }
             refresh(e);
         }
     }
 
-    /** Brings the lane's view of {@code e} up to date. */
+    /** Brings the lane's view of {@code e} up to date, if {@code e} is still bound here. */
     private void refresh(Entity<P> e) {
+        if (!e.enterLane(this)) {
+            e.wakeScheduler(); // it moved: its new scheduler owns it now
+            return;
+        }
+        try {
+            refreshBound(e);
+        } finally {
+            e.exitLane();
+        }
+    }
+
+    private void refreshBound(Entity<P> e) {
         finishInOrder(e);
         if (finalized) {
             return;
@@ -928,9 +939,7 @@ public final class Scheduler<P> implements AutoCloseable {
             endRunning(j, FenceError.DEVICE_GONE);
         }
         for (Entity<P> e : snapshotEntities()) {
-            if (e.scheduler() == this) {
-                killQueued(e, FenceError.DEVICE_GONE);
-            }
+            killQueuedIfBound(e, FenceError.DEVICE_GONE);
         }
     }
 
@@ -1043,7 +1052,8 @@ public final class Scheduler<P> implements AutoCloseable {
     /**
      * Kills every queued job of {@code e} with {@code error}: scheduled fences signal now (in
      * order), the jobs are freed now (they never ran), and their finished fences signal in order
-     * after their predecessors' and their own dependencies.
+     * after their predecessors' and their own dependencies. The lane must hold {@code e}
+     * ({@link Entity#enterLane}).
      */
     private void killQueued(Entity<P> e, FenceError error) {
         Job<P> j = e.takeAll();
@@ -1069,6 +1079,17 @@ public final class Scheduler<P> implements AutoCloseable {
             detach(e);
         }
         finishInOrder(e);
+    }
+
+    /** {@link #killQueued} from a sweep over the attached entities: only those still bound here. */
+    private void killQueuedIfBound(Entity<P> e, FenceError error) {
+        if (e.enterLane(this)) {
+            try {
+                killQueued(e, error);
+            } finally {
+                e.exitLane();
+            }
+        }
     }
 
     /**
