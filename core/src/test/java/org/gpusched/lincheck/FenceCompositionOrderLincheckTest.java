@@ -132,7 +132,7 @@ public class FenceCompositionOrderLincheckTest {
     }
 
     @Test
-    void compositesTakeTheErrorOfTheInputSeenToSignalFirst() {
+    void compositesTakeTheErrorOfTheInputWhoseSignalReturnedBeforeTheOtherBegan() {
         new ModelCheckingOptions()
                 .iterations(LincheckBudget.iterations(ITERATIONS))
                 .invocationsPerIteration(LincheckBudget.invocations(INVOCATIONS))
