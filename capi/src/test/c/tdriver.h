@@ -72,8 +72,13 @@ struct tjob {
     atomic_int inflight_at_run;      /* driver credits in flight when run_job was called */
 };
 
+/* What the ring needs of a job, copied at run_job: a job cancelled by a scheduler's destroy is
+   freed (and its test may free its tjob) while its item may still be on the ring, as on a real
+   ring, where submitted work outlives the job that submitted it. */
 struct tring_item {
-    struct tjob *job;
+    int64_t duration_ns;
+    int charged;
+    int hw_error;
     gs_fence *fence; /* the ring's reference */
     struct tring_item *next;
 };
@@ -120,12 +125,12 @@ static inline void *tring_main(void *arg) {
         if (d->head == NULL)
             d->tail = NULL;
         pthread_mutex_unlock(&d->lock);
-        if (it->job->duration_ns > 0)
-            t_sleep_ns(it->job->duration_ns);
+        if (it->duration_ns > 0)
+            t_sleep_ns(it->duration_ns);
         /* Credits are given back before the signal, so the driver never counts fewer than the
            scheduler does. */
-        atomic_fetch_sub(&d->inflight, it->job->charged);
-        gs_fence_signal(it->fence, it->job->hw_error);
+        atomic_fetch_sub(&d->inflight, it->charged);
+        gs_fence_signal(it->fence, it->hw_error);
         gs_fence_put(it->fence);
         free(it);
     }
@@ -176,7 +181,9 @@ static inline void tdrv_fini(struct tdrv *d) {
 
 static inline void tdrv_push(struct tdrv *d, struct tjob *t, gs_fence *ring_ref) {
     struct tring_item *it = calloc(1, sizeof *it);
-    it->job = t;
+    it->duration_ns = t->duration_ns;
+    it->charged = t->charged;
+    it->hw_error = t->hw_error;
     it->fence = ring_ref;
     pthread_mutex_lock(&d->lock);
     if (t->hang) {

@@ -19,13 +19,15 @@ import picocli.CommandLine.Spec;
  * while they run and after each round.
  */
 @Command(name = "soak", mixinStandardHelpOptions = true,
-        description = {"Fault-injection soak on real threads: rounds of 1-4 schedulers (random policy, credit limit and",
-                "timeout), each with a chaos backend on a real ring thread that completes jobs in or out of order and",
-                "injects faults (run throws or returns null, fences failing, hangs, extra prepare fences, NO_HANG,",
-                "throwing free and cancel, lost devices), many submitting threads with random dependencies and",
-                "priorities, random priority changes, kills and closes; every round is closed and checked: each fence",
-                "signals once, each job is freed once, per-entity order, credit limits, serialized callbacks, no",
-                "callback after close, killed jobs never run, every error explained by the job's history."},
+        description = {"Fault-injection soak on real threads. Rounds of 1-4 schedulers (random policy, "
+                + "credit limit and timeout), each with a chaos backend on a real ring thread that completes jobs in "
+                + "or out of order and injects faults (run throws or returns null, fences failing, hangs, extra "
+                + "prepare fences, NO_HANG, throwing free and cancel, lost devices); many submitting threads with "
+                + "random dependencies and priorities; random priority changes, kills and closes.",
+                "",
+                "Every round is closed and checked: each fence signals once, each job is freed once, per-entity "
+                + "order, credit limits, serialized callbacks, no callback after close, killed jobs never run, "
+                + "every error explained by the job's history. Progress is printed as it goes, a summary at the end."},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:no invariant was violated", "1:an invariant was violated (seed, round and job are printed)",
                 "2:bad usage"})

@@ -30,6 +30,22 @@ public interface Backend<P> {
     }
 
     /**
+     * Whether the hardware will wait for {@code dependency} by itself, so the scheduler need not
+     * wait for it on the CPU. Asked for an explicit dependency that is the finished fence of a
+     * job of another scheduler ({@link Fence#origin()} is set), only once that job's
+     * {@code scheduled} fence has signalled (it is on its ring, or was killed): if this returns
+     * true the dependency counts as met and {@link #run} must make the hardware wait for it
+     * (for example a semaphore wait in the submission; {@link JobView#dependencies()} lists
+     * them); if false the scheduler waits for the fence itself. Every other ordering rule still
+     * holds, as the scheduler still knows the dependency (a killed job's finished fence still
+     * waits for it). The default, false, keeps every dependency on the CPU, the kernel's rule
+     * between schedulers.
+     */
+    default boolean waitsOnHardware(Fence dependency) {
+        return false;
+    }
+
+    /**
      * Puts the job on the hardware and returns its hardware fence, which the backend signals
      * when the hardware is done with the job (with an error if it failed). Return
      * {@link Fence#signaled()} for a job that completed at once. Called exactly once per job

@@ -56,6 +56,12 @@ public final class Entity<P> {
     private volatile int queued;
     private volatile boolean closed;
     private Job<P> lastSubmitted;
+    /**
+     * True while the lane of {@code current} works on this entity's lane state. An idle entity
+     * moves to another scheduler only while this is false: the fields below belong to one lane
+     * at a time, and a move while the old lane is still in them would hand them to two.
+     */
+    private boolean inLane;
 
     // ---- confined to the lane of the current scheduler
     final RunQueue.Node readyNode = new RunQueue.Node(this);
@@ -271,30 +277,38 @@ public final class Entity<P> {
     void submit(Job<P> job) {
         Scheduler<P> s;
         boolean first;
-        synchronized (this) {
-            if (job.state != Job.BUILDING) {
-                throw new IllegalStateException("job was already submitted");
+        for (;;) {
+            synchronized (this) {
+                if (job.state != Job.BUILDING) {
+                    throw new IllegalStateException("job was already submitted");
+                }
+                if (closed) {
+                    throw new IllegalStateException("entity " + name + " is closed");
+                }
+                s = bindForSubmit();
+                if (s != null) {
+                    job.sched = s;
+                    job.scheduledSrc = scheduledTimeline.newFence();
+                    job.finishedSrc = finishedTimeline.newFence(new FenceOrigin(s.ringToken(), job.scheduledSrc.fence()));
+                    job.seqno = job.finishedSrc.fence().seqno(); // equal on both timelines: only this lock creates their fences
+                    job.submitTime = dispatcher.clock().nanoTime();
+                    job.state = Job.QUEUED;
+                    first = queueHead == null;
+                    if (first) {
+                        queueHead = job;
+                    } else {
+                        queueTail.queueNext = job;
+                    }
+                    queueTail = job;
+                    queued++;
+                    lastSubmitted = job;
+                    s.jobSubmitted();
+                    break;
+                }
             }
-            if (closed) {
-                throw new IllegalStateException("entity " + name + " is closed");
-            }
-            s = bindForSubmit();
-            job.sched = s;
-            job.scheduledSrc = scheduledTimeline.newFence();
-            job.finishedSrc = finishedTimeline.newFence(new FenceOrigin(s.ringToken(), job.scheduledSrc.fence()));
-            job.seqno = job.finishedSrc.fence().seqno(); // equal on both timelines: only this lock creates their fences
-            job.submitTime = dispatcher.clock().nanoTime();
-            job.state = Job.QUEUED;
-            first = queueHead == null;
-            if (first) {
-                queueHead = job;
-            } else {
-                queueTail.queueNext = job;
-            }
-            queueTail = job;
-            queued++;
-            lastSubmitted = job;
-            s.jobSubmitted();
+            // The closing scheduler's lane is in this idle entity for a moment (a post); the
+            // entity can move once it is out.
+            Thread.onSpinWait();
         }
         s.observe(JobEvent.SUBMITTED, job);
         if (first) {
@@ -304,7 +318,9 @@ public final class Entity<P> {
 
     /**
      * Chooses the scheduler for the next job: the current one unless the entity is idle, in
-     * which case the least loaded open candidate (the kernel's select_rq at arm time).
+     * which case the least loaded open candidate (the kernel's select_rq at arm time). Null if
+     * the entity must leave its closing scheduler but that scheduler's lane is in it on another
+     * thread (the caller retries once the lock was released).
      */
     private Scheduler<P> bindForSubmit() {
         Scheduler<P> cur = current;
@@ -320,6 +336,16 @@ public final class Entity<P> {
                 throw new SchedulerClosedException("scheduler " + cur.name() + " of entity " + name + " is closed");
             }
             return cur;
+        }
+        if (inLane) {
+            if (!cur.isClosing()) {
+                return cur; // balancing is a preference: staying is always correct
+            }
+            if (!cur.inLane()) {
+                return null;
+            }
+            // Called back from that very lane while it works on this entity: it cannot wait.
+            throw new SchedulerClosedException("scheduler " + cur.name() + " of entity " + name + " is closed");
         }
         Scheduler<P> best = pickScheduler(candidates, cur);
         if (best != cur) {
@@ -408,6 +434,26 @@ public final class Entity<P> {
     /** The finished fence of the last submitted job, or null if none was submitted. */
     synchronized Fence lastSubmittedFinished() {
         return lastSubmitted == null ? null : lastSubmitted.finished();
+    }
+
+    /**
+     * The lane of {@code s} starts working on this entity's lane state: true if the entity is
+     * bound to {@code s}, which it then stays until {@link #exitLane()}. The check and the mark
+     * are one step under the entity's lock, where a submission moves an idle entity: a check
+     * alone let a closing scheduler miss a job bound to it at the last moment, or work on an
+     * entity another lane had just taken over.
+     */
+    synchronized boolean enterLane(Scheduler<P> s) {
+        if (current != s) {
+            return false;
+        }
+        inLane = true;
+        return true;
+    }
+
+    /** The lane is done with this entity's lane state (pairs with a successful {@link #enterLane}). */
+    synchronized void exitLane() {
+        inLane = false;
     }
 
     /** Takes every queued job (for killing); returns the first, linked by {@code queueNext}. */

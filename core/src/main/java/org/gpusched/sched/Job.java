@@ -1,6 +1,7 @@
 package org.gpusched.sched;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.LongConsumer;
 import org.gpusched.fence.Fence;
@@ -70,6 +71,8 @@ final class Job<P> implements JobBuilder<P>, SubmittedJob<P>, JobView<P> {
     int charged;
     boolean ran;
     boolean killed;
+    /** A dependency of it is waited for by the hardware (Backend.waitsOnHardware); lane-confined. */
+    boolean hardwareDeps;
     boolean freed;
     boolean cancelRequested;
     long runTime;
@@ -81,7 +84,7 @@ final class Job<P> implements JobBuilder<P>, SubmittedJob<P>, JobView<P> {
     Job<P> orderNext;
     Job<P> pendPrev;
     Job<P> pendNext;
-    FenceCallback killDepCallback;
+    FenceCallback depDoneCallback;
 
     /** Set on the lane after run returns; read by deadline forwarding on consumer threads. */
     volatile Fence hwFence;
@@ -196,6 +199,12 @@ final class Job<P> implements JobBuilder<P>, SubmittedJob<P>, JobView<P> {
     @Override
     public Fence hardwareFence() {
         return hwFence;
+    }
+
+    @Override
+    public List<Fence> dependencies() {
+        Fence[] d = deps;
+        return d == null ? List.of() : List.of(Arrays.copyOf(d, Math.min(depCount, d.length)));
     }
 
     @Override

@@ -33,6 +33,13 @@ public interface JobView<P> {
     /** Signals when the job is done, with its outcome as the error. */
     Fence finished();
 
+    /**
+     * The job's explicit dependencies ({@link JobBuilder#dependsOn}), one per timeline, in the
+     * order they were given; empty once the job was freed. Those a backend accepted in
+     * {@link Backend#waitsOnHardware} may still be unsignalled in {@link Backend#run}.
+     */
+    java.util.List<Fence> dependencies();
+
     /** The fence {@link Backend#run} returned, or null before that (or if run failed). */
     Fence hardwareFence();
 

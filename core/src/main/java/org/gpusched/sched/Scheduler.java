@@ -87,6 +87,8 @@ public final class Scheduler<P> implements AutoCloseable {
     private final Policy policy;
     private final int creditLimit;
     private final boolean pipelining;
+    /** The backend overrides {@link Backend#waitsOnHardware} (else dependencies skip that step). */
+    private final boolean hardwareWaits;
     private final boolean directRun;
     private final long teardownTimeoutNanos;
     private final SchedulerObserver observer;
@@ -134,6 +136,7 @@ public final class Scheduler<P> implements AutoCloseable {
         this.policy = b.policy;
         this.creditLimit = b.creditLimit;
         this.pipelining = b.pipelining;
+        this.hardwareWaits = overridesWaitsOnHardware(backend);
         this.directRun = b.directRun;
         this.teardownTimeoutNanos = b.teardownTimeout.toNanos();
         this.observer = b.observer;
@@ -395,9 +398,7 @@ public final class Scheduler<P> implements AutoCloseable {
         List<Fence> cancelled = new ArrayList<>();
         lane.runExclusive(() -> {
             for (Entity<P> e : attached) {
-                if (e.scheduler() == this) {
-                    killQueued(e, FenceError.KILLED);
-                }
+                killQueuedIfBound(e, FenceError.KILLED);
             }
             for (Job<P> j = pendTail; j != null; j = j.pendPrev) {
                 Fence hw = j.hwFence;
@@ -472,6 +473,11 @@ public final class Scheduler<P> implements AutoCloseable {
         synchronized (stateLock) {
             return new ArrayList<>(entities);
         }
+    }
+
+    /** True if the calling thread is running this scheduler's lane. */
+    boolean inLane() {
+        return lane.inLane();
     }
 
     void jobSubmitted() {
@@ -618,16 +624,24 @@ public final class Scheduler<P> implements AutoCloseable {
             fifo = e.inboxNext;
             e.inboxNext = null;
             e.inInbox.set(false);
-            if (e.scheduler() != this) {
-                e.wakeScheduler(); // it moved: its new scheduler owns it now
-                continue;
-            }
             refresh(e);
         }
     }
 
-    /** Brings the lane's view of {@code e} up to date. */
+    /** Brings the lane's view of {@code e} up to date, if {@code e} is still bound here. */
     private void refresh(Entity<P> e) {
+        if (!e.enterLane(this)) {
+            e.wakeScheduler(); // it moved: its new scheduler owns it now
+            return;
+        }
+        try {
+            refreshBound(e);
+        } finally {
+            e.exitLane();
+        }
+    }
+
+    private void refreshBound(Entity<P> e) {
         finishInOrder(e);
         if (finalized) {
             return;
@@ -671,7 +685,19 @@ public final class Scheduler<P> implements AutoCloseable {
             e.blockedOn = null;
         }
         while (head.depIndex < head.depCount) {
-            Fence f = waitTarget(e, head.deps[head.depIndex]);
+            Fence dep = head.deps[head.depIndex];
+            Fence step = hardwareWaitStep(e, dep);
+            if (step != null) {
+                // Its job is not on its ring yet: wait for that, then look at it again.
+                if (block(e, step)) {
+                    return;
+                }
+                continue;
+            }
+            Fence f = waitTarget(e, dep);
+            if (f == null && !dep.isSignaled() && dep.origin() != null && dep.origin().ring() != ringToken) {
+                head.hardwareDeps = true; // the backend took it onto the hardware
+            }
             if (f != null && block(e, f)) {
                 return;
             }
@@ -691,10 +717,54 @@ public final class Scheduler<P> implements AutoCloseable {
             return null; // the entity's own jobs are ordered already
         }
         var origin = f.origin();
-        if (pipelining && origin != null && origin.ring() == ringToken) {
-            return origin.scheduled();
+        if (origin == null) {
+            return f;
         }
-        return f;
+        if (origin.ring() == ringToken) {
+            return pipelining ? origin.scheduled() : f;
+        }
+        return backendWaitsOnHardware(f) ? null : f;
+    }
+
+    /**
+     * For an unsignalled dependency on another scheduler's job, when the backend may take such
+     * waits onto the hardware: that job's scheduled fence while it is unsignalled (the backend
+     * is asked only once the job is on its ring), else null.
+     */
+    private Fence hardwareWaitStep(Entity<P> e, Fence f) {
+        if (!hardwareWaits || f.isSignaled()) {
+            return null;
+        }
+        var origin = f.origin();
+        if (origin == null || origin.ring() == ringToken) {
+            return null;
+        }
+        long ctx = f.context();
+        if (ctx == e.fenceContextScheduled() || ctx == e.fenceContextFinished()) {
+            return null;
+        }
+        Fence scheduled = origin.scheduled();
+        return scheduled.isSignaled() ? null : scheduled;
+    }
+
+    private static boolean overridesWaitsOnHardware(Backend<?> backend) {
+        try {
+            return backend.getClass().getMethod("waitsOnHardware", Fence.class).getDeclaringClass() != Backend.class;
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError("Backend.waitsOnHardware exists", e);
+        }
+    }
+
+    private boolean backendWaitsOnHardware(Fence f) {
+        if (!hardwareWaits) {
+            return false;
+        }
+        try {
+            return backend.waitsOnHardware(f);
+        } catch (Throwable t) {
+            backendFailed("waitsOnHardware", null, t);
+            return false;
+        }
     }
 
     /** Registers the entity's dependency callback on {@code f}; false if {@code f} has signalled. */
@@ -790,6 +860,9 @@ public final class Scheduler<P> implements AutoCloseable {
         j.state = Job.RUNNING;
         j.ran = true;
         j.runTime = now;
+        if (j.hardwareDeps) {
+            j.depIndex = 0; // its finished fence waits for them again (dependenciesDone)
+        }
         appendPending(j, now);
         Fence hw = null;
         FenceError failure = j.endError;
@@ -928,9 +1001,7 @@ public final class Scheduler<P> implements AutoCloseable {
             endRunning(j, FenceError.DEVICE_GONE);
         }
         for (Entity<P> e : snapshotEntities()) {
-            if (e.scheduler() == this) {
-                killQueued(e, FenceError.DEVICE_GONE);
-            }
+            killQueuedIfBound(e, FenceError.DEVICE_GONE);
         }
     }
 
@@ -967,7 +1038,7 @@ public final class Scheduler<P> implements AutoCloseable {
     private void finishInOrder(Entity<P> e) {
         Job<P> j;
         while ((j = e.orderHead) != null && j.state == Job.ENDED) {
-            if (j.killed && !killedDependenciesDone(j)) {
+            if ((j.killed || j.hardwareDeps) && !dependenciesDone(j)) {
                 return;
             }
             e.orderHead = j.orderNext;
@@ -1043,7 +1114,8 @@ public final class Scheduler<P> implements AutoCloseable {
     /**
      * Kills every queued job of {@code e} with {@code error}: scheduled fences signal now (in
      * order), the jobs are freed now (they never ran), and their finished fences signal in order
-     * after their predecessors' and their own dependencies.
+     * after their predecessors' and their own dependencies. The lane must hold {@code e}
+     * ({@link Entity#enterLane}).
      */
     private void killQueued(Entity<P> e, FenceError error) {
         Job<P> j = e.takeAll();
@@ -1071,30 +1143,43 @@ public final class Scheduler<P> implements AutoCloseable {
         finishInOrder(e);
     }
 
+    /** {@link #killQueued} from a sweep over the attached entities: only those still bound here. */
+    private void killQueuedIfBound(Entity<P> e, FenceError error) {
+        if (e.enterLane(this)) {
+            try {
+                killQueued(e, error);
+            } finally {
+                e.exitLane();
+            }
+        }
+    }
+
     /**
      * A killed job signals only after all its dependencies did (the kernel's "wait for all
      * dependencies to avoid data corruption"): a consumer of its finished fence must not run
-     * while a producer it depended on is still writing. Registers a callback on the first
-     * pending one.
+     * while a producer it depended on is still writing. So does a job whose backend took a
+     * dependency onto the hardware ({@link Backend#waitsOnHardware}): the hardware waited, but
+     * the producer's finished fence, signalled by another scheduler, may come later. Registers a
+     * callback on the first pending one.
      */
-    private boolean killedDependenciesDone(Job<P> j) {
-        if (j.killDepCallback != null && j.killDepCallback.isRegistered()) {
+    private boolean dependenciesDone(Job<P> j) {
+        if (j.depDoneCallback != null && j.depDoneCallback.isRegistered()) {
             return false; // still waiting; the callback posts the entity again
         }
         Fence[] deps = j.deps;
         while (deps != null && j.depIndex < j.depCount) {
             Fence f = deps[j.depIndex];
             if (!f.isSignaled()) {
-                if (j.killDepCallback == null) {
+                if (j.depDoneCallback == null) {
                     Entity<P> e = j.entity;
-                    j.killDepCallback = new FenceCallback() {
+                    j.depDoneCallback = new FenceCallback() {
                         @Override
                         protected void onSignaled(Fence fence) {
                             e.wakeScheduler();
                         }
                     };
                 }
-                if (f.addCallback(j.killDepCallback)) {
+                if (f.addCallback(j.depDoneCallback)) {
                     return false;
                 }
             }

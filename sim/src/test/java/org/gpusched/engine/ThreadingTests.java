@@ -352,4 +352,108 @@ class ThreadingTests {
         assertThat(finishOrder).isSorted().doesNotHaveDuplicates();
         assertThat(all.stream().map(SubmittedJob::seqno).distinct().count()).isEqualTo(2000);
     }
+
+    /**
+     * Idle entities move between a stable scheduler and one that is closed and re-created over
+     * and over, while other threads keep posting them to their lanes (priority changes). Every
+     * accepted job must end (run, or killed or cancelled by the close) and be freed once; a
+     * refusal may only say the schedulers were closing. Regression: the closing scheduler's
+     * sweep looked at the entity's binding before taking its queue, so a job bound at the last
+     * moment was stranded; and a lane still working on an entity that had just moved shared its
+     * run-queue state with the new lane (found by the C ABI race test under AddressSanitizer).
+     */
+    @Test
+    void idleEntitiesMovingWhileTheirSchedulerClosesNeverLoseAJob() throws Exception {
+        RealtimeDispatcher d = dispatcher(3);
+        ExecutorService gpu = pool(2);
+        Map<Integer, AtomicInteger> frees = new ConcurrentHashMap<>();
+        Backend<Integer> hw = new Backend<>() {
+            private final Timeline tl = Timeline.create("move/hw", Clock.SYSTEM);
+
+            @Override
+            public Fence run(JobView<Integer> job) {
+                if (job.payload() % 2 == 0) {
+                    return Fence.signaled();
+                }
+                FenceSource f = tl.newFence();
+                gpu.execute(f::signal);
+                return f.fence();
+            }
+
+            @Override
+            public TimeoutVerdict timedOut(JobView<Integer> job) {
+                return TimeoutVerdict.NO_HANG;
+            }
+
+            @Override
+            public void free(JobView<Integer> job) {
+                frees.computeIfAbsent(job.payload(), k -> new AtomicInteger()).incrementAndGet();
+            }
+        };
+        List<Scheduler<Integer>> stable = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Scheduler<Integer> s = Scheduler.builder(hw).name("stable" + i).creditLimit(2).dispatcher(d).build();
+            toClose.add(s);
+            stable.add(s);
+        }
+        AtomicReference<Scheduler<Integer>> churn = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean quit = new java.util.concurrent.atomic.AtomicBoolean();
+        ExecutorService threads = pool(1 + 2 * 4);
+        Future<Integer> churner = threads.submit(() -> {
+            int rounds = 0;
+            while (!quit.get()) {
+                Scheduler<Integer> s = Scheduler.builder(hw).name("churn").creditLimit(2).dispatcher(d).build();
+                churn.set(s);
+                Thread.sleep(0, 200_000);
+                s.close();
+                rounds++;
+            }
+            return rounds;
+        });
+        List<Future<List<SubmittedJob<Integer>>>> movers = new ArrayList<>();
+        for (int m = 0; m < 4; m++) {
+            int base = m * 100_000;
+            Entity<Integer> e = Entity.create("mover" + m, Priority.NORMAL, stable);
+            threads.submit(() -> {
+                while (!quit.get()) {
+                    e.setPriority(Priority.NORMAL); // posts the entity to its lane
+                }
+            });
+            movers.add(threads.submit(() -> {
+                List<SubmittedJob<Integer>> mine = new ArrayList<>();
+                for (int k = 0; k < 1500; k++) {
+                    Scheduler<Integer> c = churn.get();
+                    if (c != null) {
+                        e.setSchedulers(List.of(c, stable.get(k % 2)));
+                    }
+                    SubmittedJob<Integer> j;
+                    try {
+                        j = e.job(base + k).submit();
+                    } catch (org.gpusched.sched.SchedulerClosedException refused) {
+                        continue; // only its closing scheduler was left to it
+                    }
+                    mine.add(j);
+                    assertThat(j.finished().await(BOUND)).as("%s ended", j.finished()).isTrue();
+                }
+                return mine;
+            }));
+        }
+        List<SubmittedJob<Integer>> all = new ArrayList<>();
+        try {
+            for (var f : movers) {
+                all.addAll(f.get(BOUND.toSeconds(), TimeUnit.SECONDS));
+            }
+        } finally {
+            quit.set(true);
+        }
+        assertThat(churner.get(BOUND.toSeconds(), TimeUnit.SECONDS)).isPositive();
+        assertThat(all).hasSizeGreaterThan(1000).allSatisfy(j -> assertThat(j.finished().error())
+                .isIn(FenceError.NONE, FenceError.KILLED, FenceError.CANCELED));
+        for (Scheduler<Integer> s : stable) { // both still run new work
+            assertThat(s.newEntity("after", Priority.NORMAL).job(-2).submit().finished().await(BOUND)).isTrue();
+        }
+        for (SubmittedJob<Integer> j : all) {
+            assertThat(frees.get(j.payload())).as("frees of %s", j.finished()).hasValue(1);
+        }
+    }
 }

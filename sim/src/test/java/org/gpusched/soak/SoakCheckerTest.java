@@ -109,6 +109,11 @@ class SoakCheckerTest {
         }
 
         @Override
+        public java.util.List<Fence> dependencies() {
+            return java.util.List.of();
+        }
+
+        @Override
         public Fence hardwareFence() {
             return null;
         }

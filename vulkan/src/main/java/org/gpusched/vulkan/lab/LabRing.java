@@ -113,6 +113,11 @@ public final class LabRing implements Backend<SimJob> {
         }
 
         @Override
+        public java.util.List<Fence> dependencies() {
+            return inner.dependencies();
+        }
+
+        @Override
         public Fence hardwareFence() {
             return inner.hardwareFence();
         }
