@@ -355,6 +355,45 @@ class VulkanRingTest {
     }
 
     @Test
+    void aJobEndedByResetLeavesTheDepthAtOnceWhileItsFinishedFenceStillWaitsForItsDependency()
+            throws InterruptedException {
+        CountDownLatch timedOut = new CountDownLatch(1);
+        SchedulerObserver obs = new SchedulerObserver() {
+            @Override
+            public void onJobEvent(JobEvent event, org.gpusched.sched.JobView<?> job, long t) {
+                if (event == JobEvent.TIMED_OUT) {
+                    timedOut.countDown();
+                }
+            }
+        };
+        try (JobLog log = new JobLog(dev, 16);
+             VulkanRing producerRing = dev.ring("producer-ring").build();
+             VulkanRing ring = dev.ring("reset-depth").depth(1).build();
+             GpuGate gate = dev.gate()) {
+            long set = add.bind(log.buffer());
+            try (Scheduler<VulkanJob> sp = producerRing.schedulerBuilder().build();
+                 Scheduler<VulkanJob> s = ring.schedulerBuilder().timeout(Duration.ofMillis(30)).observer(obs).build()) {
+                var p = sp.newEntity("p", Priority.NORMAL).job(addJob(set, 1, 1).waitForGate(gate)).submit();
+                // t waits for p on the GPU, times out there, and its finished fence waits for p's.
+                var t = s.newEntity("t", Priority.NORMAL).job(addJob(set, 2, 1)).dependsOn(p.finished()).submit();
+                assertThat(timedOut.await(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(t.finished().isSignaled()).as("still waits for its producer").isFalse();
+                s.setTimeout(null);
+                var n = s.newEntity("n", Priority.NORMAL).job(addJob(set, 3, 1)).submit();
+                await(n.scheduled());
+                assertThat(n.payload().submitted()).as("depth 1, but the timed-out job no longer counts").isTrue();
+                assertThat(ring.inFlight()).isEqualTo(2);
+                gate.open();
+                await(n.finished());
+                await(t.finished());
+                assertThat(t.finished().error()).isEqualTo(FenceError.TIMED_OUT);
+                assertThat(n.finished().error()).isEqualTo(FenceError.NONE);
+            }
+            assertThat(log.entries().stream().map(JobLog.Entry::entity).toList()).containsExactly(1, 2, 3);
+        }
+    }
+
+    @Test
     void timeoutOfASpinLongerThanTheTimeoutEndsItTimedOut() {
         SpinCalibration cal = TestDevice.spin();
         ComputeProgram spin = dev.builtin("spin");
