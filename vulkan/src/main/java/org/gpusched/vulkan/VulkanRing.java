@@ -76,6 +76,12 @@ import org.lwjgl.vulkan.VkTimelineSemaphoreSubmitInfo;
  *             for it on the GPU. NO_HANG instead keeps waiting (the timeout starts again).</li>
  *       </ul>
  *       The time a job waits on the GPU for a GPU-side dependency counts as its running time.</li>
+ *   <li><b>device loss</b> seen outside a timeout ({@code VK_ERROR_DEVICE_LOST} from the
+ *       completion thread's wait or from {@code vkQueueSubmit}): the device is marked lost,
+ *       every job pending on its rings gets its hardware fence signalled with DEVICE_GONE (its
+ *       {@link VulkanJob#gpuIdle()} too), and every later {@code run} returns a fence already
+ *       signalled with DEVICE_GONE without a Vulkan call. The scheduler is not stopped: its
+ *       queued jobs still reach {@code run} and end that way, one by one.</li>
  *   <li><b>cancel</b> (scheduler closing with jobs on the queue) returns false: the jobs end
  *       with CANCELED at once, but run to their end on the GPU; their resources are released
  *       when their semaphore value passes, and {@link #close()} waits for that.</li>
