@@ -18,8 +18,8 @@ import org.gpusched.sched.Scheduler;
  *
  * @param nanosPerRound GPU time of one round (256 dependent steps)
  * @param fixedNanos    GPU time of a spin job of zero rounds (dispatch overhead)
- * @param maxRounds     the most rounds one job can spin (lavapipe ends a shader's loops after
- *                      65535 iterations; other devices have no such limit)
+ * @param maxRounds     the most rounds one job can spin: 65535 on a device of type {@code cpu}
+ *                      (lavapipe ends a shader's loops after 65535 iterations), else 2^32 - 1
  * @param method        {@code gpu-timestamps} or {@code host-round-trip}
  */
 public record SpinCalibration(double nanosPerRound, long fixedNanos, long maxRounds, String method) {

@@ -33,11 +33,14 @@ import org.lwjgl.vulkan.VkTimelineSemaphoreSubmitInfo;
  *       {@link VulkanRing} of depth 4 (submit all, await the last finished fence);</li>
  *   <li>round trip: submit one job and wait for it, N/4 times, raw against gpusched;</li>
  *   <li>dependencies: a chain of jobs alternating between two rings, each depending on the
- *       previous one, with {@code dependsOn} (the CPU waits for each finished fence) against
- *       {@link VulkanJob#waitOnGpu} (a semaphore wait in the submission).</li>
+ *       previous one ({@code dependsOn}), on rings built with
+ *       {@link VulkanRing.Builder#gpuDependencies(boolean) gpuDependencies(false)} (the CPU
+ *       waits for each finished fence) against the default (a semaphore wait in the
+ *       submission).</li>
  * </ol>
  * Each figure is the best of three rounds, gpusched and raw alternating, so that both see the
- * same machine. Prints Markdown table rows.
+ * same machine. Prints Markdown table rows. Exit status 3, with one line on standard error, if
+ * Vulkan is unavailable (as {@link VulkanInfo}).
  */
 public final class VulkanBench {
 
@@ -56,10 +59,18 @@ public final class VulkanBench {
         this.set = add.bind(log.buffer());
     }
 
-    /** Runs the benchmark: {@code [jobs (default 4000)] [device]}. */
+    /** Runs the benchmark: {@code [jobs (default 4000)] [device]}; exit status 3 without Vulkan. */
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 4000;
-        try (VulkanDevice dev = VulkanDevice.open(args.length > 1 ? args[1] : null)) {
+        VulkanDevice opened;
+        try {
+            opened = VulkanDevice.open(args.length > 1 ? args[1] : null);
+        } catch (VulkanUnavailableException e) {
+            System.err.println("vulkan unavailable: " + e.getMessage());
+            System.exit(3);
+            return;
+        }
+        try (VulkanDevice dev = opened) {
             VulkanBench b = new VulkanBench(dev);
             System.out.println("device: " + dev.describe());
             System.out.println("jobs: " + n + " tiny dispatches (add.comp, 1 invocation) per measurement, best of "
@@ -88,8 +99,10 @@ public final class VulkanBench {
             System.out.println();
             System.out.println("| dependency chain across two rings | us/job |");
             System.out.println("|---|---:|");
-            System.out.printf(Locale.ROOT, "| dependsOn (CPU waits for each finished fence) | %.1f |%n", cpuDep / 1000);
-            System.out.printf(Locale.ROOT, "| waitOnGpu (semaphore wait in the submission) | %.1f |%n", gpuDep / 1000);
+            System.out.printf(Locale.ROOT, "| gpuDependencies(false): the CPU waits for each finished fence | %.1f |%n",
+                    cpuDep / 1000);
+            System.out.printf(Locale.ROOT, "| gpuDependencies(true): a semaphore wait in the submission | %.1f |%n",
+                    gpuDep / 1000);
             System.out.printf(Locale.ROOT, "| CPU path / GPU path | %.2fx |%n", cpuDep / gpuDep);
             b.log.close();
         }
@@ -202,8 +215,9 @@ public final class VulkanBench {
 
     /** ns per job for a chain alternating between two rings, each job depending on the previous one. */
     private double chain(int n, boolean onGpu) throws InterruptedException {
-        try (VulkanRing ra = dev.ring("chain-a").depth(DEPTH).build();
-             VulkanRing rb = dev.ring("chain-b").queue(Math.min(1, dev.queueCount() - 1)).depth(DEPTH).build()) {
+        try (VulkanRing ra = dev.ring("chain-a").depth(DEPTH).gpuDependencies(onGpu).build();
+             VulkanRing rb = dev.ring("chain-b").queue(Math.min(1, dev.queueCount() - 1)).depth(DEPTH)
+                     .gpuDependencies(onGpu).build()) {
             try (Scheduler<VulkanJob> sa = ra.schedulerBuilder().build(); Scheduler<VulkanJob> sb = rb.schedulerBuilder().build()) {
                 Entity<VulkanJob> ea = sa.newEntity("a", Priority.NORMAL);
                 Entity<VulkanJob> eb = sb.newEntity("b", Priority.NORMAL);
@@ -211,11 +225,8 @@ public final class VulkanBench {
                 Fence prev = null;
                 for (int v = 1; v <= n; v++) {
                     VulkanJob job = add.dispatch(set, 1, 1, 1).pushConstants(1, v, 0);
-                    if (prev != null && onGpu) {
-                        job.waitOnGpu(prev);
-                    }
                     JobBuilder<VulkanJob> b = (v % 2 == 0 ? eb : ea).job(job);
-                    if (prev != null && !onGpu) {
+                    if (prev != null) {
                         b.dependsOn(prev);
                     }
                     prev = b.submit().finished();

@@ -572,16 +572,33 @@ public final class VulkanDevice implements AutoCloseable {
             if (lost) {
                 return;
             }
-            long v = ++wakeValue;
-            try (MemoryStack stack = stackPush()) {
-                VkSemaphoreSignalInfo si = VkSemaphoreSignalInfo.calloc(stack).sType$Default().semaphore(wakeSemaphore).value(v);
-                int r = VK12.vkSignalSemaphore(device, si);
-                if (r == Vk.ERROR_DEVICE_LOST) {
-                    markLost();
-                }
-            }
-            wakePublished = v;
+            signalWake();
         }
+    }
+
+    /**
+     * Behaves as if a Vulkan call had returned VK_ERROR_DEVICE_LOST on the completion thread:
+     * marks the device lost and wakes the thread, which fails every pending job. The GPU itself
+     * is not touched (work on it still runs): for tests of the device-loss path.
+     */
+    void simulateDeviceLoss() {
+        synchronized (wakeLock) {
+            markLost();
+            signalWake();
+        }
+    }
+
+    /** Under wakeLock. */
+    private void signalWake() {
+        long v = ++wakeValue;
+        try (MemoryStack stack = stackPush()) {
+            VkSemaphoreSignalInfo si = VkSemaphoreSignalInfo.calloc(stack).sType$Default().semaphore(wakeSemaphore).value(v);
+            int r = VK12.vkSignalSemaphore(device, si);
+            if (r == Vk.ERROR_DEVICE_LOST) {
+                markLost();
+            }
+        }
+        wakePublished = v;
     }
 
     /** The device was lost: every job on every ring ends with DEVICE_GONE, now and later. */

@@ -20,14 +20,10 @@ import org.lwjgl.vulkan.VkCommandBuffer;
  * what happened on the GPU. Each job needs its own {@code VulkanJob}: a second {@code run}
  * with the same one fails the job ({@link FenceError#BACKEND_FAILED}).
  *
- * <h2>GPU-side dependencies</h2>
- * {@link #waitOnGpu(Fence)} names the finished fence of another job whose GPU work this one
- * must follow. If that job runs on a ring of the same device, the wait is a semaphore wait in
- * this job's submission: the scheduler waits only until that job is <em>submitted</em>, not
- * until it is finished, so there is no CPU round trip between the two. Otherwise (another
- * device, another backend, a plain fence) the scheduler waits for the fence on the CPU. A
- * dependency given to {@code JobBuilder.dependsOn} instead is always waited for on the CPU,
- * before the job is handed to the ring; see {@link VulkanRing} for what each kind keeps.
+ * <h2>Dependencies</h2>
+ * Give them to {@code JobBuilder.dependsOn}: a dependency on a job of another ring of the same
+ * device becomes a semaphore wait in this job's submission, without a CPU round trip; see
+ * {@link VulkanRing} for each kind.
  *
  * <h2>Resources</h2>
  * The program, descriptor set, buffers and a caller's command buffer must stay alive until
@@ -45,17 +41,12 @@ public final class VulkanJob {
     private final int groupsZ;
     private final VkCommandBuffer commands;
     private int[] push;
-    private final List<Fence> gpuDependencies = new ArrayList<>(0);
     private final List<GpuGate> gates = new ArrayList<>(0);
     private Object tag;
     private Consumer<VulkanJob> onGpuDone;
 
     private final AtomicBoolean claimed = new AtomicBoolean();
     private final FenceSource idle;
-
-    // Lane-confined (prepare/run of the ring's scheduler).
-    int prepareIndex;
-    final List<VulkanRing.Submission> gpuWaits = new ArrayList<>(0);
 
     // Written before the hardware fence signals; read after it (or after gpuIdle).
     volatile VulkanRing.Submission submission;
@@ -111,16 +102,6 @@ public final class VulkanJob {
                     + program.pushConstantBytes());
         }
         push = values.clone();
-        return this;
-    }
-
-    /**
-     * Makes this job's GPU work wait for the job whose finished fence is {@code finished}; a
-     * semaphore wait when that job runs on a ring of the same device (see the class comment).
-     */
-    public VulkanJob waitOnGpu(Fence finished) {
-        checkUnclaimed();
-        gpuDependencies.add(Objects.requireNonNull(finished, "finished"));
         return this;
     }
 
@@ -246,10 +227,6 @@ public final class VulkanJob {
         return gates;
     }
 
-    List<Fence> gpuDependencies() {
-        return gpuDependencies;
-    }
-
     /** The GPU is done: runs the recorder hook (before the hardware fence signals). */
     void runGpuDoneHook() {
         Consumer<VulkanJob> a = onGpuDone;
@@ -270,6 +247,6 @@ public final class VulkanJob {
     @Override
     public String toString() {
         return "VulkanJob[" + (commands == null ? program.name() + " " + groupsX + "x" + groupsY + "x" + groupsZ
-                : "command buffer") + (gpuDependencies.isEmpty() ? "" : " gpu-deps=" + gpuDependencies.size()) + "]";
+                : "command buffer") + "]";
     }
 }

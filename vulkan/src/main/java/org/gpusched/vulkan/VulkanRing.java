@@ -10,11 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.gpusched.fence.Fence;
 import org.gpusched.fence.FenceError;
-import org.gpusched.fence.FenceOrigin;
 import org.gpusched.fence.FenceSource;
 import org.gpusched.fence.Timeline;
 import org.gpusched.sched.Backend;
@@ -46,14 +46,20 @@ import org.lwjgl.vulkan.VkTimelineSemaphoreSubmitInfo;
  *       signals when the semaphore reaches that value. Each job begins with a pipeline barrier
  *       on everything earlier on its queue, so a ring executes in order, as the scheduler's
  *       same-ring pipelining assumes; two rings on one queue are ordered with each other too.</li>
- *   <li><b>prepare</b> turns {@link VulkanJob#waitOnGpu GPU-side dependencies} into semaphore
- *       waits: for a job of a ring of the same device it asks the scheduler to wait only for
- *       that job's {@code scheduled} fence (it is then on its queue), and {@code run} adds a
- *       wait for that ring's semaphore at that job's value to the submission.</li>
+ *   <li><b>waitsOnHardware</b> takes a dependency on a job of another ring of the same device
+ *       onto the GPU (see below), and {@code run} adds a wait for that ring's semaphore at that
+ *       job's value to the submission.</li>
  *   <li><b>credits</b>: the ring's {@link #depth()} is how many jobs it keeps on its queue at
- *       once; give the scheduler a credit limit no larger (see {@link #schedulerBuilder()}),
- *       and a job's credits are its share of that depth. Vulkan itself has no depth limit to
- *       enforce: the scheduler's credits are the limit, and {@link #maxInFlight()} shows it held.</li>
+ *       once, and a job's credits are its share of that depth; {@link #schedulerBuilder()}
+ *       sets the scheduler's credit limit to it. A scheduler with a larger limit cannot put
+ *       more on the queue: {@code run} throws {@link IllegalStateException} (the job ends with
+ *       BACKEND_FAILED) for a job whose credits do not fit next to those the ring counts. The
+ *       ring counts a job's credits from {@code run} until the first of: the GPU finished it,
+ *       {@code timedOut} answered RESET, the scheduler freed it; so a job ended by
+ *       {@code Scheduler.start(error)} still counts until it is freed. A job that timed out
+ *       (RESET) or was cancelled leaves the count but stays on the queue until the GPU ends it:
+ *       the queue then holds more than {@code depth} jobs ({@link #inFlight()} counts them),
+ *       which no backend can avoid, as Vulkan cannot take submitted work back.</li>
  *   <li><b>timedOut</b> (the Vulkan reality: submitted work cannot be cancelled or preempted):
  *       <ul>
  *         <li>If the job's semaphore value has passed, NO_HANG: it is done, and its fence is
@@ -70,6 +76,12 @@ import org.lwjgl.vulkan.VkTimelineSemaphoreSubmitInfo;
  *             for it on the GPU. NO_HANG instead keeps waiting (the timeout starts again).</li>
  *       </ul>
  *       The time a job waits on the GPU for a GPU-side dependency counts as its running time.</li>
+ *   <li><b>device loss</b> seen outside a timeout ({@code VK_ERROR_DEVICE_LOST} from the
+ *       completion thread's wait or from {@code vkQueueSubmit}): the device is marked lost,
+ *       every job pending on its rings gets its hardware fence signalled with DEVICE_GONE (its
+ *       {@link VulkanJob#gpuIdle()} too), and every later {@code run} returns a fence already
+ *       signalled with DEVICE_GONE without a Vulkan call. The scheduler is not stopped: its
+ *       queued jobs still reach {@code run} and end that way, one by one.</li>
  *   <li><b>cancel</b> (scheduler closing with jobs on the queue) returns false: the jobs end
  *       with CANCELED at once, but run to their end on the GPU; their resources are released
  *       when their semaphore value passes, and {@link #close()} waits for that.</li>
@@ -78,13 +90,25 @@ import org.lwjgl.vulkan.VkTimelineSemaphoreSubmitInfo;
  * </ul>
  *
  * <h2>The two kinds of dependency</h2>
- * A dependency given to {@code JobBuilder.dependsOn} is waited for on the CPU before
- * {@code run} (the engine's rule for every dependency between schedulers), with every ordering
- * rule of the scheduler: also a killed job's finished fence waits for it. A
- * {@link VulkanJob#waitOnGpu} dependency costs no CPU round trip; the engine does not know
- * it, so a job killed while queued (entity or scheduler closed) may signal its finished fence
- * before such a dependency's. Everything else holds for both: per-entity order, credits,
- * timeouts, teardown.
+ * Every dependency is given to {@code JobBuilder.dependsOn}, and the scheduler keeps all its
+ * rules for it (per-entity order, credits, timeouts, teardown; a killed job's finished fence
+ * still waits for it). How it is waited for depends on what it is:
+ * <ul>
+ *   <li>the finished fence of a job of <b>another ring of this device</b> that was submitted
+ *       to its queue: a GPU-side wait. The scheduler waits on the CPU only until that job is
+ *       on its queue (its {@code scheduled} fence), asks {@link #waitsOnHardware}, and hands
+ *       the job to this ring at once; the submission waits for the other ring's semaphore at
+ *       that job's value. No CPU round trip; {@link #gpuWaits()} counts these waits (none is
+ *       added if the GPU has finished that job already). The job's finished fence still
+ *       signals only after the dependency's. The dependency is on the GPU work: if that job
+ *       ended early (RESET timeout, cancellation), this one still waits on the GPU until that
+ *       work really ends, and the time it waits counts as its running time for the timeout.
+ *       {@link Builder#gpuDependencies(boolean) gpuDependencies(false)} turns this off.</li>
+ *   <li>a job of the <b>same</b> scheduler: the scheduler waits only for its {@code scheduled}
+ *       fence (pipelining), as the ring executes in order.</li>
+ *   <li>anything else (a job of another device or backend, a job that was killed or whose
+ *       submission failed, a plain fence): the CPU waits for the fence before {@code run}.</li>
+ * </ul>
  *
  * <p>Threading: the scheduler calls it on its lane, one call at a time; the completion thread
  * and {@link #close()} are the only other threads, and share only the pending list (under a
@@ -101,6 +125,7 @@ public final class VulkanRing implements Backend<VulkanJob>, AutoCloseable {
     private final int depth;
     private final boolean timestamps;
     private final TimeoutVerdict onTimeout;
+    private final boolean gpuDependencies;
     private final long semaphore;
     private final long commandPool;
     private final VkCommandBuffer prologue;
@@ -119,6 +144,8 @@ public final class VulkanRing implements Backend<VulkanJob>, AutoCloseable {
     private final Object completeLock = new Object();
     private final ConcurrentLinkedQueue<Slot> reclaimed = new ConcurrentLinkedQueue<>();
     private volatile int maxInFlight;
+    /** Credits of the jobs the ring counts against its depth (see {@link #run}). */
+    private final AtomicInteger chargedCredits = new AtomicInteger();
     private final LongAdder submittedJobs = new LongAdder();
     private final LongAdder completedJobs = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
@@ -132,6 +159,7 @@ public final class VulkanRing implements Backend<VulkanJob>, AutoCloseable {
         this.depth = b.depth;
         this.timestamps = b.timestamps && device.hasTimestamps();
         this.onTimeout = b.onTimeout;
+        this.gpuDependencies = b.gpuDependencies;
         this.hwTimeline = Timeline.create(name + "/vk");
         this.semaphore = device.createTimelineSemaphore();
         try (MemoryStack stack = stackPush()) {
@@ -159,6 +187,7 @@ public final class VulkanRing implements Backend<VulkanJob>, AutoCloseable {
         private int depth = 4;
         private boolean timestamps;
         private TimeoutVerdict onTimeout = TimeoutVerdict.RESET;
+        private boolean gpuDependencies = true;
 
         Builder(VulkanDevice device, String name) {
             this.device = device;
@@ -210,6 +239,18 @@ public final class VulkanRing implements Backend<VulkanJob>, AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether a {@code dependsOn} dependency on a job of another ring of the same device is
+         * a semaphore wait in the submission (true, the default: the job is handed to this ring
+         * as soon as that job is on its queue) or is waited for on the CPU like any other
+         * dependency between schedulers (false: the job is handed to this ring only after that
+         * job's finished fence signalled). For comparing the two; see the class comment.
+         */
+        public Builder gpuDependencies(boolean on) {
+            this.gpuDependencies = on;
+            return this;
+        }
+
         /** Creates the ring. */
         public VulkanRing build() {
             device.checkOpen();
@@ -244,7 +285,16 @@ public final class VulkanRing implements Backend<VulkanJob>, AutoCloseable {
         return timestamps;
     }
 
-    /** A scheduler builder for this ring, named after it, with the credit limit set to its depth. */
+    /** Whether dependencies on jobs of other rings of its device are semaphore waits on the GPU. */
+    public boolean gpuDependencies() {
+        return gpuDependencies;
+    }
+
+    /**
+     * A scheduler builder for this ring, named after it, with the credit limit set to its depth.
+     * A larger limit does not put more jobs on the queue: {@link #run} rejects the jobs that
+     * would exceed the depth.
+     */
     public Scheduler.Builder<VulkanJob> schedulerBuilder() {
         return Scheduler.builder(this).name(name).creditLimit(depth);
     }
@@ -276,7 +326,7 @@ public final class VulkanRing implements Backend<VulkanJob>, AutoCloseable {
         return timeouts.sum();
     }
 
-    /** Semaphore waits it put into submissions for GPU-side dependencies. */
+    /** Semaphore waits it put into submissions for dependencies on other rings' jobs. */
     public long gpuWaits() {
         return gpuWaitsAdded.sum();
     }
@@ -299,33 +349,16 @@ public final class VulkanRing implements Backend<VulkanJob>, AutoCloseable {
 
     // ================================================================== Backend
 
+    /**
+     * True for the finished fence of a job that this device's rings have submitted
+     * successfully (its GPU work may be done or not), while GPU-side dependencies are on: run
+     * then puts a wait for that job's semaphore value into the submission. Anything else (a job
+     * of another device or backend, a killed job, one whose submission failed) the scheduler
+     * waits for on the CPU.
+     */
     @Override
-    public Fence prepare(JobView<VulkanJob> view) {
-        VulkanJob job = view.payload();
-        List<Fence> deps = job.gpuDependencies();
-        while (job.prepareIndex < deps.size()) {
-            Fence d = deps.get(job.prepareIndex);
-            Submission s = device.submissionOf(d);
-            if (s != null) {
-                if (s.ring != this && !s.gpuDone()) {
-                    job.gpuWaits.add(s); // on this device's GPU: a semaphore wait, no CPU round trip
-                }
-                job.prepareIndex++;
-                continue;
-            }
-            if (d.isSignaled()) {
-                job.prepareIndex++;
-                continue;
-            }
-            FenceOrigin o = d.origin();
-            if (o != null && !o.scheduled().isSignaled()) {
-                return o.scheduled(); // not on a ring yet: look again once it is
-            }
-            // On a ring, but not on this device (or its submission failed): the CPU waits.
-            job.prepareIndex++;
-            return d;
-        }
-        return null;
+    public boolean waitsOnHardware(Fence dependency) {
+        return gpuDependencies && device.submissionOf(dependency) != null;
     }
 
     @Override
@@ -337,19 +370,28 @@ public final class VulkanRing implements Backend<VulkanJob>, AutoCloseable {
         if (closed) {
             throw new IllegalStateException("ring " + name + " is closed");
         }
-        FenceSource hw = hwTimeline.newFence();
         if (device.isLost()) {
-            hw.signal(FenceError.DEVICE_GONE);
-            return hw.fence();
+            FenceSource gone = hwTimeline.newFence();
+            gone.signal(FenceError.DEVICE_GONE);
+            return gone.fence();
         }
+        int credits = view.credits();
+        int charged = chargedCredits.get();
+        if (charged + credits > depth) {
+            throw new IllegalStateException("ring " + name + " has depth " + depth + " and " + charged
+                    + " credits on its queue; a job of " + credits + " more does not fit: its scheduler's credit limit"
+                    + " is larger than the ring's depth (build the scheduler with ring.schedulerBuilder())");
+        }
+        List<Submission> waits = gpuWaitsOf(view);
+        FenceSource hw = hwTimeline.newFence();
         reclaimSlots();
         Slot slot = job.isDispatch() ? takeSlot() : null;
         if (slot != null) {
             record(slot, job);
         }
-        List<Submission> waits = job.gpuWaits;
         long value = nextValue + 1;
-        Submission sub = new Submission(this, value, hw, job, slot, view.finished());
+        Submission sub = new Submission(this, value, hw, job, slot, view.finished(), credits);
+        chargedCredits.addAndGet(credits);
         boolean wasIdle;
         synchronized (lock) {
             wasIdle = pending.isEmpty();
@@ -360,13 +402,12 @@ public final class VulkanRing implements Backend<VulkanJob>, AutoCloseable {
         }
         job.submission = sub;
         job.submitNanos = System.nanoTime();
-        device.register(view.finished(), sub);
         int r = submit(sub, slot, job, waits);
         if (r != Vk.SUCCESS) {
             synchronized (lock) {
                 pending.removeLastOccurrence(sub);
             }
-            device.unregister(view.finished(), sub);
+            sub.uncharge();
             job.submission = null;
             if (slot != null) {
                 freeSlots.push(slot);
@@ -379,12 +420,37 @@ public final class VulkanRing implements Backend<VulkanJob>, AutoCloseable {
             hw.signal(FenceError.BACKEND_FAILED); // keeps the ring's timeline in order; the job fails anyway
             throw new VulkanException("vkQueueSubmit on ring " + name, r);
         }
+        // Registered only once on the queue, so that a dependent never waits for a value that
+        // no submission will signal; it cannot be released before this (free comes after run).
+        device.register(view.finished(), sub);
         nextValue = value;
         submittedJobs.increment();
         if (wasIdle) {
             device.wake();
         }
         return hw.fence();
+    }
+
+    /**
+     * The jobs of other rings of this device that the job must wait for on the GPU: its
+     * dependencies the scheduler let through unsignalled because {@link #waitsOnHardware} took
+     * them. A job of this same ring needs no wait (the ring executes in order).
+     */
+    private List<Submission> gpuWaitsOf(JobView<VulkanJob> view) {
+        List<Submission> waits = List.of();
+        for (Fence d : view.dependencies()) {
+            if (d.isSignaled()) {
+                continue;
+            }
+            Submission s = device.submissionOf(d);
+            if (s != null && s.ring != this && !s.gpuDone()) {
+                if (waits.isEmpty()) {
+                    waits = new ArrayList<>(2);
+                }
+                waits.add(s);
+            }
+        }
+        return waits;
     }
 
     @Override
@@ -406,6 +472,9 @@ public final class VulkanRing implements Backend<VulkanJob>, AutoCloseable {
             return TimeoutVerdict.NO_HANG;
         }
         timeouts.increment();
+        if (onTimeout == TimeoutVerdict.RESET) {
+            s.uncharge(); // the scheduler returns its credits now, though the GPU still runs it
+        }
         return onTimeout;
     }
 
@@ -423,6 +492,7 @@ public final class VulkanRing implements Backend<VulkanJob>, AutoCloseable {
             job.markIdle(FenceError.NONE); // never reached the GPU (killed, or its run failed)
             return;
         }
+        s.uncharge();
         s.markFreed();
     }
 
@@ -637,6 +707,7 @@ public final class VulkanRing implements Backend<VulkanJob>, AutoCloseable {
             readTimestamps(s.slot, job, now);
         }
         completedJobs.increment();
+        s.uncharge(); // before the hardware fence: the scheduler may run the next job as soon as it signals
         job.runGpuDoneHook();
         s.hw.signal(error);
         job.markIdle(error);
@@ -735,15 +806,25 @@ public final class VulkanRing implements Backend<VulkanJob>, AutoCloseable {
         final VulkanJob job;
         private final Slot slot;
         private final Fence finished;
+        private final int credits;
         private final AtomicInteger state = new AtomicInteger();
+        private final AtomicBoolean uncharged = new AtomicBoolean();
 
-        Submission(VulkanRing ring, long value, FenceSource hw, VulkanJob job, Slot slot, Fence finished) {
+        Submission(VulkanRing ring, long value, FenceSource hw, VulkanJob job, Slot slot, Fence finished, int credits) {
             this.ring = ring;
+            this.credits = credits;
             this.value = value;
             this.hw = hw;
             this.job = job;
             this.slot = slot;
             this.finished = finished;
+        }
+
+        /** It no longer counts against the ring's depth; once, whichever path comes first. */
+        void uncharge() {
+            if (uncharged.compareAndSet(false, true)) {
+                ring.chargedCredits.addAndGet(-credits);
+            }
         }
 
         boolean gpuDone() {

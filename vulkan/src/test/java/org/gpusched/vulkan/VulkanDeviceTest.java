@@ -85,18 +85,36 @@ class VulkanDeviceTest {
         assertThat(c.output).contains("Vulkan loader (libvulkan.so.1) was not found").contains("libvulkan1");
     }
 
+    @Test
+    void withoutTheLoaderTheBenchmarkAndTheExampleSayWhyAndExitWith3(@TempDir Path empty) throws Exception {
+        List<String> noLoader = List.of("-Dorg.lwjgl.vulkan.libname=" + empty.resolve("libvulkan.so.1"));
+        for (Class<?> main : List.of(VulkanBench.class, org.gpusched.vulkan.example.ThreeClients.class)) {
+            Child c = run(main, noLoader, List.of());
+            assertThat(c.exit).as(main.getSimpleName() + ": " + c.output).isEqualTo(3);
+            assertThat(c.output).as(main.getSimpleName())
+                    .contains("vulkan unavailable: the Vulkan loader (libvulkan.so.1) was not found")
+                    .doesNotContain("Exception").doesNotContain("\tat ");
+        }
+    }
+
     private record Child(int exit, String output) {
     }
 
     /** Runs {@link VulkanInfo} in a child JVM with extra JVM options and environment. */
     private static Child runInfo(List<String> jvmOptions, List<String> env) throws IOException, InterruptedException {
+        return run(VulkanInfo.class, jvmOptions, env);
+    }
+
+    /** Runs {@code main} in a child JVM with extra JVM options and environment. */
+    private static Child run(Class<?> main, List<String> jvmOptions, List<String> env)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add(VulkanInfo.class.getName());
+        cmd.add(main.getName());
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         for (String kv : env) {
             int eq = kv.indexOf('=');

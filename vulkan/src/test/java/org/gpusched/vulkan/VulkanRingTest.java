@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.gpusched.fence.FenceError;
 import org.gpusched.fence.FenceSource;
@@ -100,43 +101,49 @@ class VulkanRingTest {
     }
 
     @Test
-    void gpuSideDependencyAcrossRingsIsASemaphoreWaitWithoutCpuRoundTrip() {
+    void aDependencyOnAnotherRingsJobIsASemaphoreWaitWithoutCpuRoundTrip() {
         int otherQueue = Math.min(1, dev.queueCount() - 1); // lavapipe has one queue: two rings share it
         try (JobLog log = new JobLog(dev, 16);
              VulkanRing ra = dev.ring("producer-ring").build();
              VulkanRing rb = dev.ring("consumer-ring").queue(otherQueue).build();
              GpuGate gate = dev.gate()) {
             long set = add.bind(log.buffer());
+            AtomicReference<Boolean> producerDoneWhenConsumerFinished = new AtomicReference<>();
             try (Scheduler<VulkanJob> sa = ra.schedulerBuilder().build();
                  Scheduler<VulkanJob> sb = rb.schedulerBuilder().build()) {
                 var a = sa.newEntity("a", Priority.NORMAL).job(addJob(set, 1, 1).waitForGate(gate)).submit();
-                var b = sb.newEntity("b", Priority.NORMAL).job(addJob(set, 2, 1).waitOnGpu(a.finished())).submit();
+                var b = sb.newEntity("b", Priority.NORMAL).job(addJob(set, 2, 1)).dependsOn(a.finished()).submit();
+                b.finished().onSignal(f -> producerDoneWhenConsumerFinished.set(a.finished().isSignaled()));
                 await(b.scheduled());
-                // b is on its queue while a cannot have finished: a is held behind the closed gate.
+                // b was handed to its ring while a cannot have finished: a is held behind the closed gate.
                 assertThat(a.finished().isSignaled()).isFalse();
+                assertThat(b.payload().submitted()).isTrue();
                 assertThat(rb.gpuWaits()).isEqualTo(1);
                 gate.open();
                 await(b.finished());
                 assertThat(a.finished().error()).isEqualTo(FenceError.NONE);
                 assertThat(b.finished().error()).isEqualTo(FenceError.NONE);
             }
-            assertThat(positionOf(log, 1, 1)).isZero();
-            assertThat(positionOf(log, 2, 1)).isEqualTo(1);
+            assertThat(producerDoneWhenConsumerFinished.get()).as("the producer's finished fence signalled first").isTrue();
+            assertThat(positionOf(log, 1, 1)).as("producer on the GPU").isZero();
+            assertThat(positionOf(log, 2, 1)).as("consumer on the GPU, after it").isEqualTo(1);
         }
     }
 
     @Test
-    void dependsOnAcrossRingsWaitsForTheFinishedFenceOnTheCpu() {
+    void withGpuDependenciesOffADependencyOnAnotherRingsJobIsWaitedForOnTheCpu() {
         try (JobLog log = new JobLog(dev, 16);
              VulkanRing ra = dev.ring("producer-ring").build();
-             VulkanRing rb = dev.ring("consumer-ring").build();
+             VulkanRing rb = dev.ring("consumer-ring").gpuDependencies(false).build();
              GpuGate gate = dev.gate()) {
             long set = add.bind(log.buffer());
+            AtomicReference<Boolean> producerDoneWhenConsumerHanded = new AtomicReference<>();
             try (Scheduler<VulkanJob> sa = ra.schedulerBuilder().build();
                  Scheduler<VulkanJob> sb = rb.schedulerBuilder().build()) {
                 var a = sa.newEntity("a", Priority.NORMAL).job(addJob(set, 1, 1).waitForGate(gate)).submit();
                 await(a.scheduled());
                 var b = sb.newEntity("b", Priority.NORMAL).job(addJob(set, 2, 1)).dependsOn(a.finished()).submit();
+                b.scheduled().onSignal(f -> producerDoneWhenConsumerHanded.set(a.finished().isSignaled()));
                 var c = sb.newEntity("c", Priority.NORMAL).job(addJob(set, 3, 1)).submit();
                 await(c.scheduled()); // rb's scheduler has looked at b (submitted first) and left it waiting
                 assertThat(b.scheduled().isSignaled()).isFalse();
@@ -145,18 +152,19 @@ class VulkanRingTest {
                 await(c.finished());
                 assertThat(b.finished().error()).isEqualTo(FenceError.NONE);
             }
+            assertThat(producerDoneWhenConsumerHanded.get()).as("b was handed to its ring after a finished").isTrue();
             assertThat(positionOf(log, 2, 1)).isGreaterThan(positionOf(log, 1, 1));
             assertThat(rb.gpuWaits()).isZero();
         }
     }
 
     @Test
-    void gpuDependencyOnAFenceOfNoVulkanJobIsWaitedForOnTheCpu() {
+    void aDependencyOnAFenceOfNoVulkanJobIsWaitedForOnTheCpu() {
         FenceSource external = Timeline.create("external").newFence();
         try (JobLog log = new JobLog(dev, 16); VulkanRing ring = dev.ring("external").build()) {
             long set = add.bind(log.buffer());
             try (Scheduler<VulkanJob> s = ring.schedulerBuilder().build()) {
-                var b = s.newEntity("b", Priority.NORMAL).job(addJob(set, 1, 1).waitOnGpu(external.fence())).submit();
+                var b = s.newEntity("b", Priority.NORMAL).job(addJob(set, 1, 1)).dependsOn(external.fence()).submit();
                 var c = s.newEntity("c", Priority.NORMAL).job(addJob(set, 2, 1)).submit();
                 await(c.finished());
                 assertThat(b.scheduled().isSignaled()).isFalse();
@@ -166,6 +174,37 @@ class VulkanRingTest {
             }
             assertThat(seqsOf(log, 1)).containsExactly(1);
             assertThat(ring.gpuWaits()).isZero();
+        }
+    }
+
+    @Test
+    void aDependencyOnAProducerKilledBeforeItsRingIsWaitedForOnTheCpu() {
+        try (JobLog log = new JobLog(dev, 16);
+             VulkanRing ra = dev.ring("producer-ring").build();
+             VulkanRing rb = dev.ring("consumer-ring").build()) {
+            long set = add.bind(log.buffer());
+            FenceSource hold = Timeline.create("hold").newFence();
+            AtomicReference<Boolean> producerDoneWhenConsumerHanded = new AtomicReference<>();
+            try (Scheduler<VulkanJob> sa = ra.schedulerBuilder().build();
+                 Scheduler<VulkanJob> sb = rb.schedulerBuilder().build()) {
+                Entity<VulkanJob> pe = sa.newEntity("a", Priority.NORMAL);
+                var a = pe.job(addJob(set, 1, 1)).dependsOn(hold.fence()).submit();
+                var b = sb.newEntity("b", Priority.NORMAL).job(addJob(set, 2, 1)).dependsOn(a.finished()).submit();
+                b.scheduled().onSignal(f -> producerDoneWhenConsumerHanded.set(a.finished().isSignaled()));
+                pe.close(Duration.ZERO); // kills a before it ran; its finished fence waits for hold
+                await(a.scheduled());
+                var c = sb.newEntity("c", Priority.NORMAL).job(addJob(set, 3, 1)).submit();
+                await(c.finished());
+                assertThat(b.scheduled().isSignaled()).as("no GPU work to wait for: the CPU waits").isFalse();
+                hold.signal();
+                await(b.finished());
+                assertThat(a.finished().error()).isEqualTo(FenceError.KILLED);
+                assertThat(b.finished().error()).isEqualTo(FenceError.NONE);
+            }
+            assertThat(producerDoneWhenConsumerHanded.get()).as("b was handed to its ring after a's finished fence").isTrue();
+            assertThat(seqsOf(log, 1)).as("the killed producer never ran").isEmpty();
+            assertThat(seqsOf(log, 2)).containsExactly(1);
+            assertThat(rb.gpuWaits()).isZero();
         }
     }
 
@@ -190,6 +229,57 @@ class VulkanRingTest {
             }
             assertThat(ring.maxInFlight()).isEqualTo(2);
             assertThat(seqsOf(log, 1)).containsExactly(1, 2, 3, 4, 5, 6);
+        }
+    }
+
+    @Test
+    void theRingsSchedulerBuilderSetsTheCreditLimitToTheDepth() {
+        try (VulkanRing ring = dev.ring("limit").depth(3).build(); Scheduler<VulkanJob> s = ring.schedulerBuilder().build()) {
+            assertThat(s.creditLimit()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aSchedulerWithMoreCreditsThanTheDepthCannotPutMoreJobsOnTheQueue() {
+        List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        SchedulerObserver obs = new SchedulerObserver() {
+            @Override
+            public void onBackendFailure(String scheduler, String callback, org.gpusched.sched.JobView<?> job, Throwable t) {
+                failures.add(callback + ": " + t.getMessage());
+            }
+        };
+        try (JobLog log = new JobLog(dev, 16); VulkanRing ring = dev.ring("over").depth(2).build();
+             GpuGate gate = dev.gate()) {
+            long set = add.bind(log.buffer());
+            List<SubmittedJob<VulkanJob>> jobs = new ArrayList<>();
+            try (Scheduler<VulkanJob> s = Scheduler.builder(ring).name("over").creditLimit(4).observer(obs).build()) {
+                Entity<VulkanJob> e = s.newEntity("e", Priority.NORMAL);
+                jobs.add(e.job(addJob(set, 1, 1).waitForGate(gate)).submit());
+                jobs.add(e.job(addJob(set, 1, 2)).submit());
+                // Other entities, so that their finished fences need not wait for e's jobs.
+                jobs.add(s.newEntity("f", Priority.NORMAL).job(addJob(set, 2, 3)).submit());
+                jobs.add(s.newEntity("g", Priority.NORMAL).job(addJob(set, 3, 4)).submit());
+                // Jobs 1 and 2 fill the depth (the gate holds them on the GPU); 3 and 4 are refused.
+                await(jobs.get(2).finished());
+                await(jobs.get(3).finished());
+                assertThat(jobs.get(2).finished().error()).isEqualTo(FenceError.BACKEND_FAILED);
+                assertThat(jobs.get(3).finished().error()).isEqualTo(FenceError.BACKEND_FAILED);
+                assertThat(ring.inFlight()).isEqualTo(2);
+                gate.open();
+                await(jobs.get(1).finished());
+                assertThat(jobs.get(0).finished().error()).isEqualTo(FenceError.NONE);
+                assertThat(jobs.get(1).finished().error()).isEqualTo(FenceError.NONE);
+                // With the queue free again, the same scheduler's next job fits.
+                var next = e.job(addJob(set, 1, 5)).submit();
+                await(next.finished());
+                assertThat(next.finished().error()).isEqualTo(FenceError.NONE);
+            }
+            assertThat(failures).hasSize(2).allSatisfy(f -> assertThat(f).startsWith("run: ring over has depth 2")
+                    .contains("ring.schedulerBuilder()"));
+            assertThat(ring.maxInFlight()).isEqualTo(2);
+            assertThat(ring.submittedJobs()).isEqualTo(3);
+            assertThat(seqsOf(log, 1)).containsExactly(1, 2, 5);
+            assertThat(log.count()).as("the refused jobs never ran").isEqualTo(3);
         }
     }
 
@@ -237,7 +327,8 @@ class VulkanRingTest {
                 }
             }
         };
-        try (JobLog log = new JobLog(dev, 16); VulkanRing ring = dev.ring("timeout").build(); GpuGate gate = dev.gate()) {
+        try (JobLog log = new JobLog(dev, 16); VulkanRing ring = dev.ring("timeout").depth(1).build();
+             GpuGate gate = dev.gate()) {
             long set = add.bind(log.buffer());
             try (Scheduler<VulkanJob> s = ring.schedulerBuilder().timeout(Duration.ofMillis(30)).observer(obs).build()) {
                 Entity<VulkanJob> e = s.newEntity("e", Priority.NORMAL);
@@ -249,7 +340,10 @@ class VulkanRingTest {
                 // Vulkan cannot cancel it: the GPU still holds it, and its resources with it.
                 assertThat(hung.payload().gpuIdle().isSignaled()).isFalse();
                 s.setTimeout(null); // the next job waits behind it on the queue; do not time that one out
+                // Depth 1: the timed-out job left the credit count, so the next one is not refused.
                 var next = e.job(addJob(set, 1, 2)).submit();
+                await(next.scheduled());
+                assertThat(ring.inFlight()).as("both on the queue").isEqualTo(2);
                 gate.open();
                 await(next.finished());
                 assertThat(next.finished().error()).isEqualTo(FenceError.NONE);
@@ -257,6 +351,45 @@ class VulkanRingTest {
                 assertThat(hung.payload().gpuIdle().error()).isEqualTo(FenceError.NONE);
             }
             assertThat(seqsOf(log, 1)).as("the timed-out job still ran, once, before the next").containsExactly(1, 2);
+        }
+    }
+
+    @Test
+    void aJobEndedByResetLeavesTheDepthAtOnceWhileItsFinishedFenceStillWaitsForItsDependency()
+            throws InterruptedException {
+        CountDownLatch timedOut = new CountDownLatch(1);
+        SchedulerObserver obs = new SchedulerObserver() {
+            @Override
+            public void onJobEvent(JobEvent event, org.gpusched.sched.JobView<?> job, long t) {
+                if (event == JobEvent.TIMED_OUT) {
+                    timedOut.countDown();
+                }
+            }
+        };
+        try (JobLog log = new JobLog(dev, 16);
+             VulkanRing producerRing = dev.ring("producer-ring").build();
+             VulkanRing ring = dev.ring("reset-depth").depth(1).build();
+             GpuGate gate = dev.gate()) {
+            long set = add.bind(log.buffer());
+            try (Scheduler<VulkanJob> sp = producerRing.schedulerBuilder().build();
+                 Scheduler<VulkanJob> s = ring.schedulerBuilder().timeout(Duration.ofMillis(30)).observer(obs).build()) {
+                var p = sp.newEntity("p", Priority.NORMAL).job(addJob(set, 1, 1).waitForGate(gate)).submit();
+                // t waits for p on the GPU, times out there, and its finished fence waits for p's.
+                var t = s.newEntity("t", Priority.NORMAL).job(addJob(set, 2, 1)).dependsOn(p.finished()).submit();
+                assertThat(timedOut.await(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(t.finished().isSignaled()).as("still waits for its producer").isFalse();
+                s.setTimeout(null);
+                var n = s.newEntity("n", Priority.NORMAL).job(addJob(set, 3, 1)).submit();
+                await(n.scheduled());
+                assertThat(n.payload().submitted()).as("depth 1, but the timed-out job no longer counts").isTrue();
+                assertThat(ring.inFlight()).isEqualTo(2);
+                gate.open();
+                await(n.finished());
+                await(t.finished());
+                assertThat(t.finished().error()).isEqualTo(FenceError.TIMED_OUT);
+                assertThat(n.finished().error()).isEqualTo(FenceError.NONE);
+            }
+            assertThat(log.entries().stream().map(JobLog.Entry::entity).toList()).containsExactly(1, 2, 3);
         }
     }
 
@@ -341,6 +474,45 @@ class VulkanRingTest {
             }
             assertThat(seqsOf(log, 1)).as("cancelled jobs still ran; killed ones never did").containsExactly(1, 2, 3, 4);
             assertThat(ring.completedJobs()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void deviceLossSeenByTheCompletionThreadEndsEveryPendingJobAndLaterJobsWithDeviceGone() {
+        // A device of its own: a lost device stays lost.
+        String index = Integer.toString(dev.info().index());
+        try (VulkanDevice d = VulkanDevice.open(index)) {
+            ComputeProgram add2 = d.builtin("add");
+            JobLog log = new JobLog(d, 16); // closed with the device
+            long set = add2.bind(log.buffer());
+            VulkanRing ring = d.ring("lost").build();
+            GpuGate gate = d.gate();
+            Scheduler<VulkanJob> s = ring.schedulerBuilder().build();
+            try {
+                Entity<VulkanJob> e = s.newEntity("e", Priority.NORMAL);
+                var a = e.job(add2.dispatch(set, 1, 1, 1).pushConstants(1, 1, 0).waitForGate(gate)).submit();
+                var b = e.job(add2.dispatch(set, 1, 1, 1).pushConstants(1, 2, 0)).submit();
+                await(b.scheduled()); // both on the queue, held there by the gate
+                d.simulateDeviceLoss();
+                await(a.finished());
+                await(b.finished());
+                assertThat(d.isLost()).isTrue();
+                assertThat(a.finished().error()).isEqualTo(FenceError.DEVICE_GONE);
+                assertThat(b.finished().error()).isEqualTo(FenceError.DEVICE_GONE);
+                await(a.payload().gpuIdle());
+                assertThat(a.payload().gpuIdle().error()).isEqualTo(FenceError.DEVICE_GONE);
+                assertThat(ring.inFlight()).isZero();
+                var c = e.job(add2.dispatch(set, 1, 1, 1).pushConstants(1, 3, 0)).submit();
+                await(c.finished());
+                assertThat(c.finished().error()).isEqualTo(FenceError.DEVICE_GONE);
+                assertThat(c.payload().submitted()).as("no Vulkan call after the loss").isFalse();
+                assertThat(ring.submittedJobs()).isEqualTo(2);
+            } finally {
+                s.close();
+                // The loss was simulated: the GPU still holds the two jobs. Let them end first.
+                gate.open();
+                org.lwjgl.vulkan.VK10.vkDeviceWaitIdle(d.vkDevice());
+            }
         }
     }
 

@@ -16,6 +16,7 @@ import org.gpusched.vulkan.SpinCalibration;
 import org.gpusched.vulkan.VulkanDevice;
 import org.gpusched.vulkan.VulkanJob;
 import org.gpusched.vulkan.VulkanRing;
+import org.gpusched.vulkan.VulkanUnavailableException;
 
 /**
  * Three clients at different priorities share one Vulkan queue through one gpusched scheduler
@@ -55,10 +56,21 @@ public final class ThreeClients {
                          double latencyP99Micros, boolean inOrder) {
     }
 
-    /** Runs the example: {@code [seconds (default 3)] [device]}. */
+    /**
+     * Runs the example: {@code [seconds (default 3)] [device]}. Without Vulkan (no loader, no
+     * driver, no usable device) it prints one line on standard error and exits with status 3.
+     */
     public static void main(String[] args) throws Exception {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 3;
-        try (VulkanDevice dev = VulkanDevice.open(args.length > 1 ? args[1] : null)) {
+        VulkanDevice opened;
+        try {
+            opened = VulkanDevice.open(args.length > 1 ? args[1] : null);
+        } catch (VulkanUnavailableException e) {
+            System.err.println("vulkan unavailable: " + e.getMessage());
+            System.exit(3);
+            return;
+        }
+        try (VulkanDevice dev = opened) {
             System.out.println("device: " + dev.describe());
             List<Outcome> outcomes = run(dev, Duration.ofMillis((long) (seconds * 1000)));
             System.out.printf(Locale.ROOT, "%n%-10s %-6s %6s %10s %6s %12s %14s %s%n", "client", "prio", "jobs",

@@ -26,8 +26,9 @@ import org.gpusched.vulkan.VulkanRing;
  * device, calibrates the spin shader on it, and builds one {@link LabRing} per scheduler of the
  * scenario (a ring of depth = the scheduler's credit limit, with GPU timestamps), for
  * {@link ScenarioRunner#run(Scenario, ScenarioRunner.Mode, ScenarioRunner.ProgressListener,
- * ScenarioRunner.RingFactory)} in realtime mode. Afterwards it reports the device, the
- * calibration and every job's intended against measured GPU time.
+ * ScenarioRunner.RingFactory)} in realtime mode. Every ring submits to queue 0 of the device.
+ * Afterwards it reports the device, the calibration and the intended against measured GPU time,
+ * per client ({@link #report()}) and per job ({@link #timings()}).
  *
  * <p>Scenarios with injected faults ({@code hang_every}, {@code fail_every}) or a
  * {@code first_job: manual} client are refused: a real queue cannot hang, fail or hold a job on
