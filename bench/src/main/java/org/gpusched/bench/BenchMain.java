@@ -42,6 +42,7 @@ public final class BenchMain {
                 System.exit(2);
             }
         }
+        java.nio.file.Files.createDirectories(java.nio.file.Path.of(dir)); // JMH does not create it
         new BenchMain(quick, dir).run();
         System.exit(0);
     }
