@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A GPU job scheduler with a simulated GPU: run scheduling checks and experiments.",
-        subcommands = {RunCommand.class, CompareCommand.class, CheckCommand.class, SoakCommand.class, SdkCommand.class,
+        subcommands = {RunCommand.class, CompareCommand.class, CheckCommand.class, SoakCommand.class, DevicesCommand.class,
+            SdkCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

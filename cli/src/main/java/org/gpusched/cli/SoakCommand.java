@@ -19,7 +19,9 @@ import picocli.CommandLine.Spec;
  * while they run and after each round.
  */
 @Command(name = "soak", mixinStandardHelpOptions = true,
-        description = {"Fault-injection soak on real threads. Rounds of 1-4 schedulers (random policy, "
+        description = {"Fault-injection soak on real threads, every invariant checked as it runs.",
+                "",
+                "Rounds of 1-4 schedulers (random policy, "
                 + "credit limit and timeout), each with a chaos backend on a real ring thread that completes jobs in "
                 + "or out of order and injects faults (run throws or returns null, fences failing, hangs, extra "
                 + "prepare fences, NO_HANG, throwing free and cancel, lost devices); many submitting threads with "
