@@ -204,7 +204,7 @@ final class Job<P> implements JobBuilder<P>, SubmittedJob<P>, JobView<P> {
     @Override
     public List<Fence> dependencies() {
         Fence[] d = deps;
-        return d == null ? List.of() : List.of(Arrays.copyOf(d, Math.min(depCount, d.length)));
+        return d == null ? List.of() : List.of(Arrays.copyOf(d, depCount));
     }
 
     @Override

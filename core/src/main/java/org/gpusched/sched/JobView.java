@@ -1,5 +1,6 @@
 package org.gpusched.sched;
 
+import java.util.List;
 import org.gpusched.fence.Fence;
 
 /**
@@ -38,7 +39,7 @@ public interface JobView<P> {
      * order they were given; empty once the job was freed. Those a backend accepted in
      * {@link Backend#waitsOnHardware} may still be unsignalled in {@link Backend#run}.
      */
-    java.util.List<Fence> dependencies();
+    List<Fence> dependencies();
 
     /** The fence {@link Backend#run} returned, or null before that (or if run failed). */
     Fence hardwareFence();

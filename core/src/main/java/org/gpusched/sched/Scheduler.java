@@ -694,10 +694,7 @@ public final class Scheduler<P> implements AutoCloseable {
                 }
                 continue;
             }
-            Fence f = waitTarget(e, dep);
-            if (f == null && !dep.isSignaled() && dep.origin() != null && dep.origin().ring() != ringToken) {
-                head.hardwareDeps = true; // the backend took it onto the hardware
-            }
+            Fence f = waitTarget(e, head, dep);
             if (f != null && block(e, f)) {
                 return;
             }
@@ -707,13 +704,13 @@ public final class Scheduler<P> implements AutoCloseable {
         observe(JobEvent.RUNNABLE, head);
     }
 
-    /** The fence to actually wait for instead of {@code f}, or null if none is needed. */
-    private Fence waitTarget(Entity<P> e, Fence f) {
-        if (f.isSignaled()) {
-            return null;
-        }
-        long ctx = f.context();
-        if (ctx == e.fenceContextScheduled() || ctx == e.fenceContextFinished()) {
+    /**
+     * The fence to actually wait for instead of {@code f}, or null if none is needed. For an
+     * explicit dependency of {@code head} (null for a prepare fence) on another scheduler's job,
+     * the backend may take the wait onto the hardware.
+     */
+    private Fence waitTarget(Entity<P> e, Job<P> head, Fence f) {
+        if (f.isSignaled() || isOwn(e, f)) {
             return null; // the entity's own jobs are ordered already
         }
         var origin = f.origin();
@@ -723,7 +720,16 @@ public final class Scheduler<P> implements AutoCloseable {
         if (origin.ring() == ringToken) {
             return pipelining ? origin.scheduled() : f;
         }
-        return backendWaitsOnHardware(f) ? null : f;
+        if (head != null && backendWaitsOnHardware(f)) {
+            head.hardwareDeps = true; // its finished fence waits for f again (dependenciesDone)
+            return null;
+        }
+        return f;
+    }
+
+    private static boolean isOwn(Entity<?> e, Fence f) {
+        long ctx = f.context();
+        return ctx == e.fenceContextScheduled() || ctx == e.fenceContextFinished();
     }
 
     /**
@@ -732,15 +738,11 @@ public final class Scheduler<P> implements AutoCloseable {
      * is asked only once the job is on its ring), else null.
      */
     private Fence hardwareWaitStep(Entity<P> e, Fence f) {
-        if (!hardwareWaits || f.isSignaled()) {
+        if (!hardwareWaits || f.isSignaled() || isOwn(e, f)) {
             return null;
         }
         var origin = f.origin();
         if (origin == null || origin.ring() == ringToken) {
-            return null;
-        }
-        long ctx = f.context();
-        if (ctx == e.fenceContextScheduled() || ctx == e.fenceContextFinished()) {
             return null;
         }
         Fence scheduled = origin.scheduled();
@@ -835,7 +837,7 @@ public final class Scheduler<P> implements AutoCloseable {
                 j.prepared = true;
                 return true;
             }
-            Fence target = waitTarget(e, f);
+            Fence target = waitTarget(e, null, f); // a fence the backend asked for: never back to it
             if (target != null && block(e, target)) {
                 runQueue.setReady(e, false);
                 return false;
