@@ -1,5 +1,7 @@
 package org.gpusched.sched;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -41,19 +43,45 @@ import org.gpusched.fence.Timeline;
  */
 public final class Entity<P> {
 
+    private static final long CLOSED_BIT = Long.MIN_VALUE;
+    private static final VarHandle SUBMITTED;
+    private static final VarHandle LEFT_QUEUE;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            SUBMITTED = l.findVarHandle(Entity.class, "submittedCount", long.class);
+            LEFT_QUEUE = l.findVarHandle(Entity.class, "leftQueue", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final String name;
     private final Dispatcher dispatcher;
     private final Timeline scheduledTimeline;
     private final Timeline finishedTimeline;
     private volatile Priority priority;
 
-    // ---- written under this; the volatile ones are also read without it (by the lane: only the
-    // lane removes the head, so a non-null head it reads stays the head until it pops it)
+    // ---- written under this; the volatile ones are also read without it
     private List<Scheduler<P>> candidates;
     private volatile Scheduler<P> current;
-    private volatile Job<P> queueHead;
-    private Job<P> queueTail;
-    private volatile int queued;
+    /**
+     * Submitted jobs the lane has not taken yet, linked by {@code queueNext}. Submitters append
+     * here; the lane takes the whole list at once when its own list ({@link #laneHead}) runs
+     * dry, so that a busy entity costs the lane one lock per batch instead of one per job.
+     */
+    private Job<P> inHead;
+    private Job<P> inTail;
+    /**
+     * The lane found this entity empty (both lists) and will not look at it again unless it is
+     * posted: the next submission posts it. Cleared by that submission, set only by the lane
+     * (and at binding), both under this lock, so a job is never queued without a post pending
+     * or the lane still holding the entity's earlier work.
+     */
+    private boolean laneWaiting = true;
+    /** Jobs ever queued here; written under this lock, read anywhere (queue depth). */
+    private long submittedCount;
     private volatile boolean closed;
     private Job<P> lastSubmitted;
     /**
@@ -62,6 +90,17 @@ public final class Entity<P> {
      * at a time, and a move while the old lane is still in them would hand them to two.
      */
     private boolean inLane;
+
+    // ---- the lane's take of the queue and the count of jobs that left it
+    /** Head of the jobs the lane has taken from {@link #inHead} and not yet popped; lane-confined. */
+    private Job<P> laneHead;
+    /**
+     * Jobs that left the queue (run or killed), with {@link #CLOSED_BIT} set once the entity is
+     * closed. The lane claims each job it runs with a CAS that fails once the bit is set, so a
+     * job is either counted as killed by {@link #close} or run, never both. Written by the lane
+     * (CAS) and once by {@code close} (under this lock); read anywhere.
+     */
+    private volatile long leftQueue;
 
     // ---- confined to the lane of the current scheduler
     final RunQueue.Node readyNode = new RunQueue.Node(this);
@@ -190,7 +229,7 @@ public final class Entity<P> {
 
     /** Jobs submitted but not yet handed to the hardware (the kernel's entity queue count). */
     public int queueDepth() {
-        return queued;
+        return (int) ((long) SUBMITTED.getAcquire(this) - (leftQueue & ~CLOSED_BIT));
     }
 
     /** The error of the entity's most recently finished job, {@link FenceError#NONE} if none. */
@@ -253,7 +292,8 @@ public final class Entity<P> {
                 return 0;
             }
             closed = true;
-            killed = queued;
+            long left = (long) LEFT_QUEUE.getAndBitwiseOr(this, CLOSED_BIT);
+            killed = (int) (submittedCount - left); // submitters are held off by this lock
         }
         wakeScheduler();
         return killed;
@@ -269,7 +309,7 @@ public final class Entity<P> {
 
     @Override
     public String toString() {
-        return "Entity[" + name + " " + priority + " on " + current.name() + ", queued=" + queued + "]";
+        return "Entity[" + name + " " + priority + " on " + current.name() + ", queued=" + queueDepth() + "]";
     }
 
     // ------------------------------------------------------------------ submission
@@ -293,14 +333,15 @@ public final class Entity<P> {
                     job.seqno = job.finishedSrc.fence().seqno(); // equal on both timelines: only this lock creates their fences
                     job.submitTime = dispatcher.clock().nanoTime();
                     job.state = Job.QUEUED;
-                    first = queueHead == null;
-                    if (first) {
-                        queueHead = job;
+                    if (inHead == null) {
+                        inHead = job;
                     } else {
-                        queueTail.queueNext = job;
+                        inTail.queueNext = job;
                     }
-                    queueTail = job;
-                    queued++;
+                    inTail = job;
+                    SUBMITTED.setRelease(this, submittedCount + 1);
+                    first = laneWaiting;
+                    laneWaiting = false;
                     lastSubmitted = job;
                     s.jobSubmitted();
                     break;
@@ -330,7 +371,7 @@ public final class Entity<P> {
             }
             return cur;
         }
-        boolean idle = queueHead == null && (lastSubmitted == null || lastSubmitted.finished().isSignaled());
+        boolean idle = lastSubmitted == null || lastSubmitted.finished().isSignaled(); // so nothing is queued either
         if (!idle) {
             if (cur.isClosing()) {
                 throw new SchedulerClosedException("scheduler " + cur.name() + " of entity " + name + " is closed");
@@ -352,6 +393,7 @@ public final class Entity<P> {
             cur.detach(this);
             best.attach(this);
             current = best;
+            laneWaiting = true; // the new lane has never seen this entity
         }
         return best;
     }
@@ -401,8 +443,25 @@ public final class Entity<P> {
         current.post(this);
     }
 
+    /**
+     * The next job of this entity for the lane, or null if none is queued (the lane then waits
+     * for a post). Only the lane removes jobs, so a job it reads here stays the head until it
+     * pops it.
+     */
     Job<P> head() {
-        return queueHead;
+        Job<P> h = laneHead;
+        return h != null ? h : takeSubmitted();
+    }
+
+    private synchronized Job<P> takeSubmitted() {
+        Job<P> h = inHead;
+        if (h == null) {
+            laneWaiting = true;
+            return null;
+        }
+        inHead = inTail = null;
+        laneHead = h;
+        return h;
     }
 
     boolean closedForLane() {
@@ -411,23 +470,21 @@ public final class Entity<P> {
 
     /**
      * Pops {@code expected}, the head job, unless the entity was closed meanwhile (then its
-     * queued jobs are to be killed, not run).
+     * queued jobs are to be killed, not run). Lock-free: the CAS on {@link #leftQueue} is the
+     * point where the job stops counting as queued.
      *
      * @return false if the entity is closed and nothing was popped
      */
-    synchronized boolean tryPop(Job<P> expected) {
-        if (closed) {
-            return false;
-        }
-        if (queueHead != expected) {
+    boolean tryPop(Job<P> expected) {
+        if (laneHead != expected) {
             throw new IllegalStateException("entity queue head changed under the lane: " + expected);
         }
-        queueHead = expected.queueNext;
-        expected.queueNext = null;
-        if (queueHead == null) {
-            queueTail = null;
+        long left = leftQueue;
+        if ((left & CLOSED_BIT) != 0 || !LEFT_QUEUE.compareAndSet(this, left, left + 1)) {
+            return false; // only close() changes it besides the lane
         }
-        queued--;
+        laneHead = expected.queueNext;
+        expected.queueNext = null;
         return true;
     }
 
@@ -458,15 +515,25 @@ public final class Entity<P> {
 
     /** Takes every queued job (for killing); returns the first, linked by {@code queueNext}. */
     synchronized Job<P> takeAll() {
-        Job<P> all = queueHead;
-        queueHead = queueTail = null;
-        queued = 0;
+        Job<P> all = laneHead;
+        if (all == null) {
+            all = inHead;
+        } else {
+            Job<P> t = all;
+            while (t.queueNext != null) {
+                t = t.queueNext;
+            }
+            t.queueNext = inHead;
+        }
+        laneHead = inHead = inTail = null;
+        laneWaiting = true;
+        LEFT_QUEUE.getAndAdd(this, submittedCount - (leftQueue & ~CLOSED_BIT));
         return all;
     }
 
     /** True if a kill must happen: closed with jobs still queued. */
     boolean closedWithQueue() {
-        return closed && queueHead != null;
+        return closed && queueDepth() > 0;
     }
 
     Dispatcher dispatcher() {
