@@ -41,7 +41,7 @@ import org.gpusched.fence.Timeline;
  *
  * @param <P> the payload type
  */
-public final class Entity<P> {
+public final class Entity<P> extends EntitySubmitSide.Padded<P> {
 
     private static final long CLOSED_BIT = Long.MIN_VALUE;
     private static final VarHandle SUBMITTED;
@@ -50,7 +50,7 @@ public final class Entity<P> {
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            SUBMITTED = l.findVarHandle(Entity.class, "submittedCount", long.class);
+            SUBMITTED = l.findVarHandle(EntitySubmitSide.class, "submittedCount", long.class);
             LEFT_QUEUE = l.findVarHandle(Entity.class, "leftQueue", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -58,38 +58,7 @@ public final class Entity<P> {
     }
 
     private final String name;
-    private final Dispatcher dispatcher;
-    private final Timeline scheduledTimeline;
-    private final Timeline finishedTimeline;
     private volatile Priority priority;
-
-    // ---- written under this; the volatile ones are also read without it
-    private List<Scheduler<P>> candidates;
-    private volatile Scheduler<P> current;
-    /**
-     * Submitted jobs the lane has not taken yet, linked by {@code queueNext}. Submitters append
-     * here; the lane takes the whole list at once when its own list ({@link #laneHead}) runs
-     * dry, so that a busy entity costs the lane one lock per batch instead of one per job.
-     */
-    private Job<P> inHead;
-    private Job<P> inTail;
-    /**
-     * The lane found this entity empty (both lists) and will not look at it again unless it is
-     * posted: the next submission posts it. Cleared by that submission, set only by the lane
-     * (and at binding), both under this lock, so a job is never queued without a post pending
-     * or the lane still holding the entity's earlier work.
-     */
-    private boolean laneWaiting = true;
-    /** Jobs ever queued here; written under this lock, read anywhere (queue depth). */
-    private long submittedCount;
-    private volatile boolean closed;
-    private Job<P> lastSubmitted;
-    /**
-     * True while the lane of {@code current} works on this entity's lane state. An idle entity
-     * moves to another scheduler only while this is false: the fields below belong to one lane
-     * at a time, and a move while the old lane is still in them would hand them to two.
-     */
-    private boolean inLane;
 
     // ---- the lane's take of the queue and the count of jobs that left it
     /** Head of the jobs the lane has taken from {@link #inHead} and not yet popped; lane-confined. */
@@ -136,13 +105,9 @@ public final class Entity<P> {
     };
 
     Entity(String name, Priority priority, List<Scheduler<P>> schedulers) {
+        super(name, schedulers);
         this.name = name;
         this.priority = priority;
-        this.candidates = schedulers;
-        this.dispatcher = schedulers.get(0).dispatcher();
-        Clock clock = dispatcher.clock();
-        this.scheduledTimeline = Timeline.create(name + "/scheduled", clock);
-        this.finishedTimeline = Timeline.create(name, clock);
         Scheduler<P> first = pickScheduler(schedulers, null);
         this.current = first;
         first.attach(this);

@@ -71,7 +71,7 @@ import org.gpusched.fence.Timeline;
  *
  * @param <P> the job payload type
  */
-public final class Scheduler<P> implements AutoCloseable {
+public final class Scheduler<P> extends SchedulerLaneSide.Padded<P> implements AutoCloseable {
 
     private static final String[] STATE_NAMES = Arrays.stream(JobEvent.values())
             .map(e -> e.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);
@@ -105,7 +105,6 @@ public final class Scheduler<P> implements AutoCloseable {
     private volatile long timeoutNanos;
     private volatile boolean faultRequested;
     private volatile boolean deviceGone;
-    private volatile int publishedCredits;
 
     // ---- guarded by stateLock
     private final Object stateLock = new Object();
@@ -120,13 +119,9 @@ public final class Scheduler<P> implements AutoCloseable {
     private final Ewma avgJobUs = new Ewma();
     private final ArrayDeque<Job<P>> forcedEnds = new ArrayDeque<>();
     private final ArrayDeque<Job<P>> toSignal = new ArrayDeque<>();
-    private int inFlightCredits;
-    private Job<P> pendHead;
-    private Job<P> pendTail;
     private boolean stopped;
     private boolean suspended;
     private boolean finalized;
-    private long lastEndTime = Long.MIN_VALUE;
 
     private Scheduler(Builder<P> b) {
         this.name = b.name;
@@ -575,7 +570,9 @@ public final class Scheduler<P> implements AutoCloseable {
         checkTimeout();
         runJobs();
         armTimer();
-        publishedCredits = inFlightCredits;
+        if (publishedCredits != inFlightCredits) {
+            publishedCredits = inFlightCredits; // a volatile write only when it changed
+        }
         signalFinished();
     }
 
