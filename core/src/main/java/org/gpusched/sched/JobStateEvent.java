@@ -2,6 +2,7 @@ package org.gpusched.sched;
 
 import jdk.jfr.Category;
 import jdk.jfr.Description;
+import jdk.jfr.Enabled;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
@@ -9,14 +10,16 @@ import jdk.jfr.StackTrace;
 /**
  * A JFR event for every job state change ({@link JobEvent}), so that a flight recording of any
  * program that uses gpusched shows the scheduler's work (JDK Mission Control, {@code jfr print
- * --events org.gpusched.JobState}). Disabled unless a recording enables it; then it costs one
- * small object per state change.
+ * --events org.gpusched.JobState}). Disabled unless a recording enables it by name
+ * ({@code @Enabled(false)}: a recording with the JDK's settings, made to profile the program, does
+ * not get six events per job); enabled, it costs one small object per state change.
  */
 @Name("org.gpusched.JobState")
 @Label("GPU Job State")
 @Category({"gpusched"})
 @Description("A job of a gpusched scheduler changed state")
 @StackTrace(false)
+@Enabled(false)
 final class JobStateEvent extends jdk.jfr.Event {
 
     @Label("State")

@@ -210,9 +210,17 @@ final class RunQueue {
         }
     }
 
-    /** A binary min-heap of entity nodes by (key, keySeq), with O(log n) removal by index. */
+    /**
+     * A binary min-heap of entity nodes by (key, keySeq), with O(log n) removal by index. An
+     * entity's key does not change while it is in a heap (it is re-keyed only while out), so the
+     * heap keeps a copy of each key in arrays parallel to the nodes: sifting compares array
+     * slots instead of following node and entity references, which at 10,000 entities were a
+     * cache miss per comparison.
+     */
     static final class Heap {
         private Node[] nodes = new Node[16];
+        private long[] keys = new long[16];
+        private long[] seqs = new long[16];
         private int size;
 
         Node peek() {
@@ -229,10 +237,11 @@ final class RunQueue {
             }
             if (size == nodes.length) {
                 nodes = java.util.Arrays.copyOf(nodes, size * 2);
+                keys = java.util.Arrays.copyOf(keys, size * 2);
+                seqs = java.util.Arrays.copyOf(seqs, size * 2);
             }
-            n.index = size;
-            nodes[size++] = n;
-            siftUp(n.index);
+            int i = size++;
+            siftUp(i, n, n.entity.key, n.entity.keySeq);
         }
 
         void remove(Node n) {
@@ -241,59 +250,59 @@ final class RunQueue {
                 return;
             }
             n.index = -1;
-            Node last = nodes[--size];
-            nodes[size] = null;
-            if (i == size) {
+            int last = --size;
+            Node moved = nodes[last];
+            long k = keys[last];
+            long q = seqs[last];
+            nodes[last] = null;
+            if (i == last) {
                 return;
             }
-            nodes[i] = last;
-            last.index = i;
-            siftDown(i);
-            if (nodes[i] == last) {
-                siftUp(i);
+            siftDown(i, moved, k, q);
+            if (nodes[i] == moved) {
+                siftUp(i, moved, k, q);
             }
         }
 
-        private static boolean less(Node a, Node b) {
-            Entity<?> x = a.entity;
-            Entity<?> y = b.entity;
-            return x.key != y.key ? x.key < y.key : x.keySeq < y.keySeq;
-        }
-
-        private void siftUp(int i) {
-            Node n = nodes[i];
-            while (i > 0) {
-                int parent = (i - 1) >>> 1;
-                Node p = nodes[parent];
-                if (!less(n, p)) {
-                    break;
-                }
-                nodes[i] = p;
-                p.index = i;
-                i = parent;
-            }
+        private void put(int i, Node n, long k, long q) {
             nodes[i] = n;
+            keys[i] = k;
+            seqs[i] = q;
             n.index = i;
         }
 
-        private void siftDown(int i) {
-            Node n = nodes[i];
+        /** Places {@code n} (key {@code k}, seq {@code q}) at {@code i} or above. */
+        private void siftUp(int i, Node n, long k, long q) {
+            while (i > 0) {
+                int parent = (i - 1) >>> 1;
+                long pk = keys[parent];
+                if (k > pk || (k == pk && q >= seqs[parent])) {
+                    break;
+                }
+                put(i, nodes[parent], pk, seqs[parent]);
+                i = parent;
+            }
+            put(i, n, k, q);
+        }
+
+        /** Places {@code n} (key {@code k}, seq {@code q}) at {@code i} or below. */
+        private void siftDown(int i, Node n, long k, long q) {
             int half = size >>> 1;
             while (i < half) {
                 int child = 2 * i + 1;
                 int right = child + 1;
-                if (right < size && less(nodes[right], nodes[child])) {
+                if (right < size && (keys[right] < keys[child]
+                        || (keys[right] == keys[child] && seqs[right] < seqs[child]))) {
                     child = right;
                 }
-                if (!less(nodes[child], n)) {
+                long ck = keys[child];
+                if (ck > k || (ck == k && seqs[child] >= q)) {
                     break;
                 }
-                nodes[i] = nodes[child];
-                nodes[i].index = i;
+                put(i, nodes[child], ck, seqs[child]);
                 i = child;
             }
-            nodes[i] = n;
-            n.index = i;
+            put(i, n, k, q);
         }
     }
 }
