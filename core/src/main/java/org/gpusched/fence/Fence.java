@@ -1,5 +1,7 @@
 package org.gpusched.fence;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -40,9 +42,15 @@ public final class Fence {
     /** Deadline value meaning "no deadline requested". */
     public static final long NO_DEADLINE = Long.MAX_VALUE;
 
+    private static final VarHandle STATE;
     private static final Fence SIGNALED;
 
     static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Fence.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
         FenceSource s = Timeline.create("signaled", () -> 0L).newFence();
         s.signal();
         SIGNALED = s.fence();
@@ -52,10 +60,27 @@ public final class Fence {
     private final long seqno;
     private final FenceOrigin origin;
 
-    /** Written once, before the volatile write of {@link #signaled} publishes it. */
+    /*
+     * Signalling state machine ({@link #state}):
+     *
+     *   OPEN --signal (CAS, no lock)--> SIGNALLING --error, timestamp written--> SIGNALED
+     *   OPEN --first callback or deadline hook (CAS, under this)--> HOOKED
+     *   HOOKED --signal (under this)--> SIGNALED, callbacks run after the lock is released
+     *
+     * A fence that nobody registered on (the common case: most job fences are only polled, or
+     * waited on through another fence) signals with one CAS and no monitor. Once a callback or
+     * hook is registered, signal takes the monitor so that it hands the list off atomically.
+     */
+    private static final int OPEN = 0;
+    private static final int SIGNALLING = 1;
+    private static final int SIGNALED_STATE = 2;
+    private static final int HOOKED = 3;
+    // (STATE is initialised in the first static block: the SIGNALED fence needs it.)
+
+    /** Written once, before the release of {@link #state} to SIGNALED publishes it. */
     private FenceError error = FenceError.NONE;
     private long timestamp;
-    private volatile boolean signaled;
+    private volatile int state;
 
     // Guarded by this.
     private FenceCallback head;
@@ -101,12 +126,12 @@ public final class Fence {
 
     /** True once the fence has signalled. */
     public boolean isSignaled() {
-        return signaled;
+        return state == SIGNALED_STATE;
     }
 
     /** The error it signalled with; {@link FenceError#NONE} while unsignalled or on success. */
     public FenceError error() {
-        return signaled ? error : FenceError.NONE;
+        return isSignaled() ? error : FenceError.NONE;
     }
 
     /**
@@ -115,7 +140,7 @@ public final class Fence {
      * @throws IllegalStateException if it has not signalled yet
      */
     public long timestampNanos() {
-        if (!signaled) {
+        if (!isSignaled()) {
             throw new IllegalStateException(this + " has not signalled yet");
         }
         return timestamp;
@@ -142,14 +167,24 @@ public final class Fence {
 
     /** Signals; {@code ts == Long.MIN_VALUE} means "read the timeline's clock now". */
     boolean signal(FenceError err, long ts) {
+        if (state == OPEN) {
+            long stamp = ts == Long.MIN_VALUE ? timeline.clock().nanoTime() : ts;
+            if (STATE.compareAndSet(this, OPEN, SIGNALLING)) {
+                // Nobody registered anything, and from now on nobody can: no lock, no list.
+                error = err;
+                timestamp = stamp;
+                STATE.setRelease(this, SIGNALED_STATE);
+                return true;
+            }
+        }
         FenceCallback list;
         synchronized (this) {
-            if (signaled) {
-                return false;
+            if (state != HOOKED) {
+                return false; // signalled (or being signalled) by another caller
             }
             error = err;
             timestamp = ts == Long.MIN_VALUE ? timeline.clock().nanoTime() : ts;
-            signaled = true;
+            state = SIGNALED_STATE;
             list = head;
             head = tail = null;
             deadlineHook = null;
@@ -195,11 +230,11 @@ public final class Fence {
      */
     public boolean addCallback(FenceCallback callback) {
         Objects.requireNonNull(callback, "callback");
-        if (signaled) {
+        if (isSignaled()) {
             return false;
         }
         synchronized (this) {
-            if (signaled) {
+            if (!hook()) {
                 return false;
             }
             if (callback.owner != null) {
@@ -215,6 +250,23 @@ public final class Fence {
             tail = callback;
             return true;
         }
+    }
+
+    /**
+     * Moves an open fence to HOOKED so that its signal takes this lock; the caller holds it.
+     *
+     * @return false if the fence has signalled (waiting out a lock-free signal in progress, so
+     *         that its error and timestamp are readable when this returns)
+     */
+    private boolean hook() {
+        int s = state;
+        if (s == OPEN && STATE.compareAndSet(this, OPEN, HOOKED)) {
+            return true;
+        }
+        while ((s = state) == SIGNALLING) {
+            Thread.onSpinWait(); // two field writes away from SIGNALED
+        }
+        return s == HOOKED;
     }
 
     /**
@@ -290,7 +342,7 @@ public final class Fence {
      * @return true if it signalled
      */
     public boolean awaitNanos(long timeoutNanos) throws InterruptedException {
-        if (signaled) {
+        if (isSignaled()) {
             return true;
         }
         NonBlocking.checkMayBlock("Fence.await");
@@ -300,7 +352,7 @@ public final class Fence {
         }
         try {
             long deadline = timeoutNanos < 0 ? 0 : System.nanoTime() + timeoutNanos;
-            while (!signaled) {
+            while (!isSignaled()) {
                 if (Thread.interrupted()) {
                     throw new InterruptedException();
                 }
@@ -309,7 +361,7 @@ public final class Fence {
                 } else {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
-                        return signaled;
+                        return isSignaled();
                     }
                     LockSupport.parkNanos(this, left);
                 }
@@ -343,7 +395,8 @@ public final class Fence {
     public void setDeadline(long deadlineNanos) {
         LongConsumer hook;
         synchronized (this) {
-            if (signaled || deadlineNanos >= deadline) {
+            int s = state;
+            if (s == SIGNALLING || s == SIGNALED_STATE || deadlineNanos >= deadline) {
                 return;
             }
             deadline = deadlineNanos;
@@ -362,7 +415,7 @@ public final class Fence {
     void setDeadlineHook(LongConsumer hook) {
         long current;
         synchronized (this) {
-            if (signaled) {
+            if (!hook()) {
                 return;
             }
             deadlineHook = hook;
@@ -563,7 +616,7 @@ public final class Fence {
 
     @Override
     public String toString() {
-        String state = !signaled ? "pending" : error.isError() ? error.toString() : "signaled";
-        return "Fence[" + timeline.name() + " " + timeline.context() + ":" + seqno + " " + state + "]";
+        String shown = !isSignaled() ? "pending" : error.isError() ? error.toString() : "signaled";
+        return "Fence[" + timeline.name() + " " + timeline.context() + ":" + seqno + " " + shown + "]";
     }
 }

@@ -1,5 +1,7 @@
 package org.gpusched.sched;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -86,8 +88,18 @@ final class Job<P> implements JobBuilder<P>, SubmittedJob<P>, JobView<P> {
     Job<P> pendNext;
     FenceCallback depDoneCallback;
 
-    /** Set on the lane after run returns; read by deadline forwarding on consumer threads. */
+    /** Set on the lane after run returns (a release store); read by deadline forwarding on consumer threads. */
     volatile Fence hwFence;
+
+    static final VarHandle HW_FENCE;
+
+    static {
+        try {
+            HW_FENCE = MethodHandles.lookup().findVarHandle(Job.class, "hwFence", Fence.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** Link in the scheduler's completion stack (lock-free push, lane pop). */
     Job<P> completionNext;

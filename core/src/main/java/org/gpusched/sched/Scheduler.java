@@ -97,11 +97,13 @@ public final class Scheduler<P> extends SchedulerLaneSide.Padded<P> implements A
     private final Lane lane;
 
     // ---- cross-thread
-    /** Counters written by submitters and the lane: adders, so that they do not bounce a cache line per job. */
+    /**
+     * Written by submitters (one increment per job) and the lane (one subtraction per flush of
+     * finished fences): an adder, so that they do not bounce a cache line per job.
+     */
     private final LongAdder score = new LongAdder();
     private final AtomicReference<Job<P>> completions = new AtomicReference<>();
     private final AtomicReference<Entity<P>> inbox = new AtomicReference<>();
-    private final LongAdder jobsFinished = new LongAdder();
     private volatile long timeoutNanos;
     private volatile boolean faultRequested;
     private volatile boolean deviceGone;
@@ -185,7 +187,7 @@ public final class Scheduler<P> extends SchedulerLaneSide.Padded<P> implements A
 
     /** Number of jobs whose finished fence this scheduler signalled. */
     public long jobsFinished() {
-        return jobsFinished.sum();
+        return jobsFinished;
     }
 
     /** The timeout, or null if the scheduler has none. */
@@ -884,7 +886,7 @@ public final class Scheduler<P> extends SchedulerLaneSide.Padded<P> implements A
             endRunning(j, failure, now);
             return;
         }
-        j.hwFence = hw;
+        Job.HW_FENCE.setRelease(j, hw);
         if (hw.isSignaled() || !hw.addCallback(j.hwDone)) {
             endRunning(j, hw.error(), now); // completed already: no hand-off, no deadline to pass on
             return;
@@ -1058,8 +1060,7 @@ public final class Scheduler<P> extends SchedulerLaneSide.Padded<P> implements A
             avgJobUs.add(d / 1000);
         }
         e.setLastError(j.endError);
-        score.decrement();
-        jobsFinished.increment();
+        JOBS_FINISHED.setRelease(this, jobsFinished + 1); // single writer: no atomic add
         j.state = Job.FINISHED;
         toSignal.add(j);
     }
@@ -1074,6 +1075,7 @@ public final class Scheduler<P> extends SchedulerLaneSide.Padded<P> implements A
         if (toSignal.isEmpty()) {
             return;
         }
+        score.add(-toSignal.size()); // once per flush rather than once per job
         long now = clock.nanoTime(); // one reading for the whole flush: they signal now
         Job<P> j;
         while ((j = toSignal.poll()) != null) {

@@ -1,12 +1,16 @@
 package org.gpusched.sched;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * The fields of a {@link Scheduler} that its lane writes on every job, kept off the cache
  * lines of the fields that submitting threads read on every submission (the closing flag, the
  * observer, the ring token, the counters), for the reason given in {@link EntitySubmitSide}:
  * the JVM lays out a superclass's fields first, and {@link Padded} puts 64 bytes after them.
  *
- * <p>All lane-confined except {@code publishedCredits}, which the lane writes and anyone reads.
+ * <p>All lane-confined except {@code publishedCredits} and {@code jobsFinished}, which the lane
+ * writes and anyone reads.
  *
  * @param <P> the payload type
  */
@@ -20,6 +24,18 @@ abstract class SchedulerLaneSide<P> {
     long lastEndTime = Long.MIN_VALUE;
     /** {@code inFlightCredits} as last published for other threads. */
     volatile int publishedCredits;
+    /** Finished fences signalled; written by the lane only (release), read anywhere. */
+    volatile long jobsFinished;
+
+    static final VarHandle JOBS_FINISHED;
+
+    static {
+        try {
+            JOBS_FINISHED = MethodHandles.lookup().findVarHandle(SchedulerLaneSide.class, "jobsFinished", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** 64 bytes (and any gap above filled) between the lane's fields and the scheduler's own. */
     abstract static class Padded<P> extends SchedulerLaneSide<P> {
