@@ -106,8 +106,8 @@ public final class Entity<P> extends EntitySubmitSide.Padded<P> {
         }
     };
 
-    Entity(String name, Priority priority, List<Scheduler<P>> schedulers) {
-        super(name, schedulers);
+    private Entity(String name, Priority priority, List<Scheduler<P>> schedulers, Timeline scheduled, Timeline finished) {
+        super(schedulers, scheduled, finished);
         this.name = name;
         this.priority = priority;
         Scheduler<P> first = pickScheduler(schedulers, null);
@@ -125,7 +125,13 @@ public final class Entity<P> extends EntitySubmitSide.Padded<P> {
     public static <P> Entity<P> create(String name, Priority priority, List<Scheduler<P>> schedulers) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(priority, "priority");
-        return new Entity<>(name, priority, checkSchedulers(schedulers));
+        List<Scheduler<P>> checked = checkSchedulers(schedulers);
+        // The timelines first: their seqno counters, which every submission increments, then
+        // lie before the entity in memory, next to its submitters' fields rather than its lane's.
+        Clock clock = checked.get(0).dispatcher().clock();
+        Timeline scheduled = Timeline.create(name + "/scheduled", clock);
+        Timeline finished = Timeline.create(name, clock);
+        return new Entity<>(name, priority, checked, scheduled, finished);
     }
 
     private static <P> List<Scheduler<P>> checkSchedulers(List<Scheduler<P>> schedulers) {
@@ -431,8 +437,13 @@ public final class Entity<P> extends EntitySubmitSide.Padded<P> {
         return h;
     }
 
+    /**
+     * True once the entity is closed, as the lane sees it: read from {@link #leftQueue}, on the
+     * lane's own cache line, not from {@code closed}, which sits among the fields every
+     * submission writes (close() sets both under the lock).
+     */
     boolean closedForLane() {
-        return closed;
+        return (leftQueue & CLOSED_BIT) != 0;
     }
 
     /**

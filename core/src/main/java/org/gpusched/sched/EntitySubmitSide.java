@@ -1,7 +1,6 @@
 package org.gpusched.sched;
 
 import java.util.List;
-import org.gpusched.exec.Clock;
 import org.gpusched.exec.Dispatcher;
 import org.gpusched.fence.Timeline;
 
@@ -11,7 +10,7 @@ import org.gpusched.fence.Timeline;
  *
  * <p>Why a superclass: the JVM lays out a superclass's fields before its subclass's, so these
  * fields sit next to the entity's lock word (which every submission writes too), and
- * {@link Padded}'s 64 bytes keep them off the cache lines of the lane's fields, which
+ * {@link Padded}'s 128 bytes keep them off the cache lines of the lane's fields, which
  * {@code Entity} declares. Without the separation each submission invalidated the line the
  * lane was working in and the other way round (false sharing): measured on a 2-vCPU VM, one
  * submitter and one lane ran about a quarter slower.
@@ -56,25 +55,27 @@ abstract class EntitySubmitSide<P> {
      */
     boolean inLane;
 
-    EntitySubmitSide(String name, List<Scheduler<P>> schedulers) {
+    EntitySubmitSide(List<Scheduler<P>> schedulers, Timeline scheduled, Timeline finished) {
         this.candidates = schedulers;
         this.dispatcher = schedulers.get(0).dispatcher();
-        Clock clock = dispatcher.clock();
-        this.scheduledTimeline = Timeline.create(name + "/scheduled", clock);
-        this.finishedTimeline = Timeline.create(name, clock);
+        this.scheduledTimeline = scheduled;
+        this.finishedTimeline = finished;
     }
 
     /**
-     * 64 bytes between the submitters' fields above and the lane's fields in {@code Entity}. The
-     * bytes fill any gap the fields above leave (the JVM places a subclass's small fields in a
-     * superclass's gaps, which would put a lane field next to the lock word).
+     * 128 bytes between the submitters' fields above and the lane's fields in {@code Entity}:
+     * two cache lines, because the adjacent-line prefetcher moves lines in aligned pairs (the
+     * JDK's own {@code @Contended} pads by 128 for the same reason). The bytes fill any gap the
+     * fields above leave (the JVM places a subclass's small fields in a superclass's gaps, which
+     * would put a lane field next to the lock word).
      */
     abstract static class Padded<P> extends EntitySubmitSide<P> {
         byte g0, g1, g2, g3, g4, g5, g6;
         long p0, p1, p2, p3, p4, p5, p6, p7;
+        long q0, q1, q2, q3, q4, q5, q6, q7;
 
-        Padded(String name, List<Scheduler<P>> schedulers) {
-            super(name, schedulers);
+        Padded(List<Scheduler<P>> schedulers, Timeline scheduled, Timeline finished) {
+            super(schedulers, scheduled, finished);
         }
     }
 }

@@ -588,7 +588,9 @@ public final class Scheduler<P> extends SchedulerLaneSide.Padded<P> implements A
     }
 
     private void processCompletions() {
-        Job<P> list = completions.getAndSet(null);
+        // Read first: an empty stack stays unwritten, so its cache line is not taken from the
+        // threads that push onto it (every lane turn would otherwise write it).
+        Job<P> list = completions.get() == null ? null : completions.getAndSet(null);
         if (list == null) {
             return;
         }
@@ -610,7 +612,7 @@ public final class Scheduler<P> extends SchedulerLaneSide.Padded<P> implements A
     }
 
     private void processInbox() {
-        Entity<P> list = inbox.getAndSet(null);
+        Entity<P> list = inbox.get() == null ? null : inbox.getAndSet(null); // as for completions
         Entity<P> fifo = null;
         while (list != null) {
             Entity<P> next = list.inboxNext;

@@ -7,7 +7,7 @@ import java.lang.invoke.VarHandle;
  * The fields of a {@link Scheduler} that its lane writes on every job, kept off the cache
  * lines of the fields that submitting threads read on every submission (the closing flag, the
  * observer, the ring token, the counters), for the reason given in {@link EntitySubmitSide}:
- * the JVM lays out a superclass's fields first, and {@link Padded} puts 64 bytes after them.
+ * the JVM lays out a superclass's fields first, and {@link Padded} puts 128 bytes after them.
  *
  * <p>All lane-confined except {@code publishedCredits} and {@code jobsFinished}, which the lane
  * writes and anyone reads.
@@ -37,9 +37,10 @@ abstract class SchedulerLaneSide<P> {
         }
     }
 
-    /** 64 bytes (and any gap above filled) between the lane's fields and the scheduler's own. */
+    /** 128 bytes (and any gap above filled) between the lane's fields and the scheduler's own. */
     abstract static class Padded<P> extends SchedulerLaneSide<P> {
         byte g0, g1, g2, g3, g4, g5, g6;
         long p0, p1, p2, p3, p4, p5, p6, p7;
+        long q0, q1, q2, q3, q4, q5, q6, q7;
     }
 }
