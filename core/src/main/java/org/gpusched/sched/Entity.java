@@ -74,8 +74,8 @@ public final class Entity<P> extends EntitySubmitSide.Padded<P> {
     private volatile long leftQueue;
 
     // ---- confined to the lane of the current scheduler
-    final RunQueue.Node readyNode = new RunQueue.Node(this);
-    final RunQueue.Node allNode = new RunQueue.Node(this);
+    /** The entity's id in its scheduler's run queue while it is in it, else -1. */
+    int rqId = -1;
     long key;
     long keySeq;
     int rqIndex;
