@@ -44,6 +44,26 @@ final class Targets {
         }
     }
 
+    /** A backend whose hardware fence has signalled when {@code run} returns; counts frees. */
+    static Backend<Object> signalsAtOnce(AtomicLong freed) {
+        return new Backend<>() {
+            @Override
+            public Fence run(JobView<Object> job) {
+                return Fence.signaled();
+            }
+
+            @Override
+            public TimeoutVerdict timedOut(JobView<Object> job) {
+                return TimeoutVerdict.RESET;
+            }
+
+            @Override
+            public void free(JobView<Object> job) {
+                freed.incrementAndGet();
+            }
+        };
+    }
+
     /** gpusched on its own one-thread realtime dispatcher. */
     static final class Gpusched implements Target {
         final AtomicLong completed = new AtomicLong();
@@ -53,23 +73,7 @@ final class Targets {
 
         @SuppressWarnings("unchecked")
         Gpusched(Policy policy, int entityCount, boolean directRun) {
-            Backend<Object> backend = new Backend<>() {
-                @Override
-                public Fence run(JobView<Object> job) {
-                    return Fence.signaled();
-                }
-
-                @Override
-                public TimeoutVerdict timedOut(JobView<Object> job) {
-                    return TimeoutVerdict.RESET;
-                }
-
-                @Override
-                public void free(JobView<Object> job) {
-                    completed.incrementAndGet();
-                }
-            };
-            scheduler = Scheduler.builder(backend).name("bench").creditLimit(64).policy(policy)
+            scheduler = Scheduler.builder(signalsAtOnce(completed)).name("bench").creditLimit(64).policy(policy)
                     .dispatcher(dispatcher).directRun(directRun).build();
             entities = new Entity[entityCount];
             for (int i = 0; i < entityCount; i++) {
