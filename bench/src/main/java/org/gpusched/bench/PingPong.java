@@ -4,14 +4,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.gpusched.exec.RealtimeDispatcher;
 import org.gpusched.fence.Fence;
-import org.gpusched.sched.Backend;
 import org.gpusched.sched.Entity;
 import org.gpusched.sched.JobBuilder;
-import org.gpusched.sched.JobView;
 import org.gpusched.sched.Priority;
 import org.gpusched.sched.Scheduler;
 import org.gpusched.sched.SubmittedJob;
-import org.gpusched.sched.TimeoutVerdict;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -59,17 +56,7 @@ public class PingPong {
             return;
         }
         dispatcher = new RealtimeDispatcher("bench", 1);
-        gs = Scheduler.builder(new Backend<Object>() {
-            @Override
-            public Fence run(JobView<Object> job) {
-                return Fence.signaled();
-            }
-
-            @Override
-            public TimeoutVerdict timedOut(JobView<Object> job) {
-                return TimeoutVerdict.RESET;
-            }
-        }).name("bench").creditLimit(64).dispatcher(dispatcher).build();
+        gs = Scheduler.builder(Targets.signalsAtOnce()).name("bench").creditLimit(64).dispatcher(dispatcher).build();
         ping = gs.newEntity("ping", Priority.NORMAL);
         pong = gs.newEntity("pong", Priority.NORMAL);
     }

@@ -2,15 +2,11 @@ package org.gpusched.bench;
 
 import java.util.concurrent.CompletableFuture;
 import org.gpusched.exec.RealtimeDispatcher;
-import org.gpusched.fence.Fence;
 import org.gpusched.fence.FenceSource;
 import org.gpusched.fence.Timeline;
-import org.gpusched.sched.Backend;
 import org.gpusched.sched.Entity;
-import org.gpusched.sched.JobView;
 import org.gpusched.sched.Priority;
 import org.gpusched.sched.Scheduler;
-import org.gpusched.sched.TimeoutVerdict;
 
 /**
  * Retained heap per queued job: queues {@code n} jobs behind a first one that waits for a fence
@@ -32,17 +28,7 @@ public final class RetainedHeap {
 
     static double gpusched(int n) throws InterruptedException {
         RealtimeDispatcher d = new RealtimeDispatcher("heap", 1);
-        Scheduler<Object> s = Scheduler.builder(new Backend<Object>() {
-            @Override
-            public Fence run(JobView<Object> job) {
-                return Fence.signaled();
-            }
-
-            @Override
-            public TimeoutVerdict timedOut(JobView<Object> job) {
-                return TimeoutVerdict.RESET;
-            }
-        }).creditLimit(64).dispatcher(d).build();
+        Scheduler<Object> s = Scheduler.builder(Targets.signalsAtOnce()).creditLimit(64).dispatcher(d).build();
         Entity<Object> e = s.newEntity("e", Priority.NORMAL);
         FenceSource never = Timeline.create("never").newFence();
         e.job(null).dependsOn(never.fence()).submit();

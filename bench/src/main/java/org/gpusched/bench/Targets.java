@@ -44,24 +44,31 @@ final class Targets {
         }
     }
 
-    /** A backend whose hardware fence has signalled when {@code run} returns; counts frees. */
+    /** A backend whose hardware fence has signalled when {@code run} returns. */
+    static Backend<Object> signalsAtOnce() {
+        return new SignalsAtOnce();
+    }
+
+    /** {@link #signalsAtOnce()} that also counts the jobs freed. */
     static Backend<Object> signalsAtOnce(AtomicLong freed) {
-        return new Backend<>() {
-            @Override
-            public Fence run(JobView<Object> job) {
-                return Fence.signaled();
-            }
-
-            @Override
-            public TimeoutVerdict timedOut(JobView<Object> job) {
-                return TimeoutVerdict.RESET;
-            }
-
+        return new SignalsAtOnce() {
             @Override
             public void free(JobView<Object> job) {
                 freed.incrementAndGet();
             }
         };
+    }
+
+    private static class SignalsAtOnce implements Backend<Object> {
+        @Override
+        public Fence run(JobView<Object> job) {
+            return Fence.signaled();
+        }
+
+        @Override
+        public TimeoutVerdict timedOut(JobView<Object> job) {
+            return TimeoutVerdict.RESET;
+        }
     }
 
     /** gpusched on its own one-thread realtime dispatcher. */
