@@ -83,7 +83,6 @@ public final class Entity<P> extends EntitySubmitSide.Padded<P> {
     boolean ready;
     long rrTs;
     Fence blockedOn;
-    boolean killDone;
     Job<P> orderHead;
     Job<P> orderTail;
     long prevRuntime;
