@@ -152,9 +152,10 @@ public final class SoakChecker {
 
     /**
      * Waits (polling) until the finished fence of every accepted job has signalled, at most
-     * {@code maxNanos}.
+     * {@code maxNanos}, and, within the same time, until the scheduler has reported each of them
+     * FINISHED and FREED (which it does on its lane just after the signal).
      *
-     * @return true if they all did
+     * @return true if all the fences signalled
      */
     public boolean awaitAllFinished(long maxNanos) {
         long deadline = System.nanoTime() + maxNanos;
@@ -167,6 +168,12 @@ public final class SoakChecker {
                 if (System.nanoTime() - deadline > 0) {
                     return false;
                 }
+                LockSupport.parkNanos(200_000);
+            }
+            // The lane reports FINISHED (and then frees) right after the signal, on its own
+            // thread: seeing the fence signalled here does not mean it has got that far. Give it
+            // the same deadline; if the events never come, endOfRound reports exactly that.
+            while ((j.finishedEvents.get() == 0 || j.freedEvents.get() == 0) && System.nanoTime() - deadline < 0) {
                 LockSupport.parkNanos(200_000);
             }
         }
