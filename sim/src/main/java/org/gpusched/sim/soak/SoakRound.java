@@ -548,7 +548,7 @@ final class SoakRound {
             }
             if (t.isAlive()) {
                 checker.violation("round " + config.round(), rule, "thread " + t.getName() + " still runs after "
-                        + maxNanos / 1_000_000_000L + " s; threads:\n" + threadDump());
+                        + maxNanos / 1_000_000_000L + " s; threads:\n" + threadDump(t));
                 stats.aborted();
                 return false;
             }
@@ -556,22 +556,28 @@ final class SoakRound {
         return true;
     }
 
-    private static String threadDump() {
+    /** The round's threads with their stacks, {@code stuck} first and whole (the others cut to 25 frames). */
+    private static String threadDump(Thread stuck) {
         StringBuilder b = new StringBuilder();
-        for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
+        Map<Thread, StackTraceElement[]> all = Thread.getAllStackTraces();
+        appendThread(b, stuck, stuck.getStackTrace(), Integer.MAX_VALUE);
+        for (Map.Entry<Thread, StackTraceElement[]> e : all.entrySet()) {
             String n = e.getKey().getName();
-            if (!n.startsWith("soak") && !n.startsWith("r")) {
+            if (e.getKey() == stuck || (!n.startsWith("soak") && !n.startsWith("r"))) {
                 continue;
             }
-            b.append("  \"").append(n).append("\" ").append(e.getKey().getState()).append('\n');
-            StackTraceElement[] st = e.getValue();
-            for (int i = 0; i < Math.min(st.length, 25); i++) {
-                b.append("      at ").append(st[i]).append('\n');
-            }
+            appendThread(b, e.getKey(), e.getValue(), 25);
             if (b.length() > 20_000) {
                 break;
             }
         }
         return b.toString();
+    }
+
+    private static void appendThread(StringBuilder b, Thread t, StackTraceElement[] st, int maxFrames) {
+        b.append("  \"").append(t.getName()).append("\" ").append(t.getState()).append('\n');
+        for (int i = 0; i < Math.min(st.length, maxFrames); i++) {
+            b.append("      at ").append(st[i]).append('\n');
+        }
     }
 }
