@@ -504,7 +504,7 @@ public final class Entity<P> extends EntitySubmitSide.Padded<P> {
         }
         laneHead = inHead = inTail = null;
         laneWaiting = true;
-        LEFT_QUEUE.getAndAdd(this, submittedCount - (leftQueue & ~CLOSED_BIT));
+        LEFT_QUEUE.getAndAdd(this, (long) queueDepth()); // everything taken here left the queue
         return all;
     }
 
